@@ -1,0 +1,185 @@
+/**
+ * Turns engine events into what a reviewer needs to know about a stack: how many resources of
+ * each type change, which tenants are touched, and the dangerous deletions. Pure: events in,
+ * plain data out, so it is tested with hand-written events.
+ */
+import type { EngineEvent } from "./seam";
+import { parseUrn, ParsedUrn } from "./urn";
+
+export const TENANT_TYPE = "platform:tenant:Tenant";
+export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
+
+/** The operations counted. Replacement sub-steps (create-replacement, delete-replaced) are not
+ * counted again: the engine reports each replacement once as `replace` as well. */
+export type CountedOp = "create" | "update" | "delete" | "replace";
+const COUNTED: readonly string[] = ["create", "update", "delete", "replace"];
+
+export type OpCounts = Record<CountedOp, number>;
+
+export interface NamespaceDeletion {
+  /** `delete`, or `replace` (which deletes the namespace and everything in it first). */
+  op: "delete" | "replace";
+  /** The Kubernetes namespace name when the engine reported it, else the Pulumi resource name. */
+  namespace: string;
+  tenant?: string;
+  cluster?: string;
+  urn: string;
+}
+
+export interface ProtectedDeletion {
+  op: "delete" | "replace";
+  type: string;
+  name: string;
+  urn: string;
+}
+
+export interface StackChanges {
+  /** Counts by resource type; only types with at least one counted change. */
+  byType: Record<string, OpCounts>;
+  /** Tenants with at least one changed resource, as `tenant` or `tenant (cluster)`, sorted. */
+  tenants: string[];
+  namespaceDeletions: NamespaceDeletion[];
+  protectedDeletions: ProtectedDeletion[];
+}
+
+/** One resource step, flattened from either a pre-event or an outputs event. */
+interface Step {
+  op: string;
+  urn: ParsedUrn;
+  parent?: string;
+  protect: boolean;
+  k8sName?: string;
+}
+
+/**
+ * Summarises one operation's events. `knownTenants` (e.g. the `tenants/*.yaml` names) lets a
+ * tenant component named `<tenant>-<cluster>` be split even when both parts contain dashes.
+ */
+export function summarizeEvents(events: EngineEvent[], knownTenants: string[] = []): StackChanges {
+  const steps = uniqueSteps(events);
+  const changed = steps.filter((s) => COUNTED.includes(s.op));
+  const tenants = new TenantIndex(steps, knownTenants);
+  return {
+    byType: countByType(changed),
+    tenants: tenants.touched(changed),
+    namespaceDeletions: changed.filter(isNamespaceDeletion).map((s) => namespaceDeletion(s, tenants)),
+    protectedDeletions: changed.filter((s) => isDeletion(s) && s.protect).map(protectedDeletion),
+  };
+}
+
+/** Pre- and outputs events describe the same step; keep each op+URN once. */
+function uniqueSteps(events: EngineEvent[]): Step[] {
+  const seen = new Map<string, Step>();
+  for (const event of events) {
+    const meta = event.resourcePreEvent?.metadata ?? event.resOutputsEvent?.metadata;
+    if (!meta) continue;
+    const key = `${meta.op} ${meta.urn}`;
+    if (!seen.has(key)) seen.set(key, toStep(meta));
+  }
+  return [...seen.values()];
+}
+
+type StepMetadata = NonNullable<EngineEvent["resourcePreEvent"]>["metadata"];
+
+function toStep(meta: StepMetadata): Step {
+  const state = meta.old ?? meta.new;
+  return {
+    op: meta.op,
+    urn: parseUrn(meta.urn, meta.type),
+    parent: meta.new?.parent ?? meta.old?.parent,
+    protect: meta.old?.protect === true,
+    k8sName: metadataName(meta.old?.outputs) ?? metadataName(state?.inputs),
+  };
+}
+
+/** `metadata.name` of a Kubernetes object's state, when present. */
+function metadataName(props: Record<string, unknown> | undefined): string | undefined {
+  const metadata = props?.metadata as { name?: unknown } | undefined;
+  return typeof metadata?.name === "string" ? metadata.name : undefined;
+}
+
+function countByType(steps: Step[]): Record<string, OpCounts> {
+  const byType: Record<string, OpCounts> = {};
+  for (const step of steps) {
+    const counts = (byType[step.urn.type] ??= { create: 0, update: 0, delete: 0, replace: 0 });
+    counts[step.op as CountedOp] += 1;
+  }
+  return byType;
+}
+
+function isDeletion(step: Step): boolean {
+  return step.op === "delete" || step.op === "replace";
+}
+
+function isNamespaceDeletion(step: Step): boolean {
+  return isDeletion(step) && step.urn.type === NAMESPACE_TYPE;
+}
+
+function namespaceDeletion(step: Step, tenants: TenantIndex): NamespaceDeletion {
+  const owner = tenants.ownerOf(step);
+  return {
+    op: step.op as "delete" | "replace",
+    namespace: step.k8sName ?? owner?.tenant ?? step.urn.name,
+    ...(owner ? { tenant: owner.tenant } : {}),
+    ...(owner?.cluster ? { cluster: owner.cluster } : {}),
+    urn: step.urn.urn,
+  };
+}
+
+function protectedDeletion(step: Step): ProtectedDeletion {
+  return { op: step.op as "delete" | "replace", type: step.urn.type, name: step.urn.name, urn: step.urn.urn };
+}
+
+interface TenantOwner {
+  component: string;
+  tenant: string;
+  cluster?: string;
+}
+
+/**
+ * Finds which tenant component owns a resource: its parent when that is a Tenant (exact), else
+ * the longest Tenant component name that prefixes the resource name (children are named
+ * `${component}-<role>`, and so are tenant resources created outside the component).
+ */
+class TenantIndex {
+  private readonly components: string[];
+  private readonly hints: string[];
+
+  constructor(steps: Step[], knownTenants: string[]) {
+    this.components = [...new Set(steps.filter((s) => s.urn.type === TENANT_TYPE).map((s) => s.urn.name))];
+    // A tenant namespace is named after its tenant, so namespaces inside tenants are hints too.
+    const namespaceNames = steps.filter((s) => s.urn.type === NAMESPACE_TYPE && s.k8sName).map((s) => s.k8sName!);
+    this.hints = [...new Set([...knownTenants, ...namespaceNames])];
+  }
+
+  touched(changed: Step[]): string[] {
+    const labels = changed.map((s) => this.ownerOf(s)).filter((o): o is TenantOwner => o !== undefined);
+    return [...new Set(labels.map((o) => (o.cluster ? `${o.tenant} (${o.cluster})` : o.tenant)))].sort();
+  }
+
+  ownerOf(step: Step): TenantOwner | undefined {
+    const component = this.componentOf(step);
+    return component === undefined ? undefined : { component, ...this.split(component) };
+  }
+
+  private componentOf(step: Step): string | undefined {
+    if (step.urn.type === TENANT_TYPE) return step.urn.name;
+    const parent = step.parent ? parseUrn(step.parent) : undefined;
+    if (parent?.type === TENANT_TYPE) return parent.name;
+    return longestPrefix(this.components, step.urn.name);
+  }
+
+  /** `<tenant>-<cluster>` split by the longest known tenant name; unsplit when none fits. */
+  private split(component: string): { tenant: string; cluster?: string } {
+    const tenant = longestPrefix(this.hints, component);
+    if (tenant === undefined || tenant === component) return { tenant: component };
+    return { tenant, cluster: component.slice(tenant.length + 1) };
+  }
+}
+
+/** The longest candidate equal to `name` or followed in it by a dash. */
+function longestPrefix(candidates: string[], name: string): string | undefined {
+  return candidates
+    .filter((c) => name === c || name.startsWith(`${c}-`))
+    .sort((a, b) => b.length - a.length)[0];
+}

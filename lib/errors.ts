@@ -1,0 +1,38 @@
+/**
+ * One thing wrong with a user's input: which file, which field, and what to do about it.
+ * Problems are collected, never thrown one at a time, so a user sees every mistake at once.
+ */
+export interface Problem {
+  /** Path of the file as the user knows it, relative to the project (e.g. `tenants/app-a.yaml`). */
+  file: string;
+  /** Dotted field path inside the file (`quota.memory`, `helmRepositories[0].url`); empty for the whole file. */
+  field: string;
+  /** The offending value as found in the file, when there is one. */
+  value?: unknown;
+  /** What is wrong and how to fix it, including the offending value where there is one. */
+  message: string;
+}
+
+/** `tenants/app-a.yaml: quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?` */
+export function formatProblem(p: Problem): string {
+  const value = p.value === undefined || typeof p.value === "object" ? "" : ` (${JSON.stringify(p.value)})`;
+  return p.field ? `${p.file}: ${p.field}${value}: ${p.message}` : `${p.file}: ${p.message}`;
+}
+
+/**
+ * Raised when configuration or tenant files are invalid. It carries every problem found, and its
+ * message is the user-facing report: one line per problem, no stack trace needed to act on it.
+ */
+export class ValidationError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(
+      `${problems.length} problem${problems.length === 1 ? "" : "s"} in the platform configuration; nothing was changed:\n` +
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+    );
+    this.name = "ValidationError";
+  }
+}
+
+export function isValidationError(e: unknown): e is ValidationError {
+  return e instanceof Error && e.name === "ValidationError" && Array.isArray((e as ValidationError).problems);
+}

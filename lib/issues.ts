@@ -1,0 +1,127 @@
+import type { z } from "zod";
+import type { Problem } from "./errors";
+
+/**
+ * Turns zod issues into problems a person can act on: the field path, the value found there, and a
+ * sentence saying what is wrong and what would be right. Zod's own wording ("Invalid input") is
+ * replaced wherever the schema did not already give a message.
+ */
+export function problemsFromIssues(issues: z.core.$ZodIssue[], file: string, input: unknown, schema: z.ZodType, prefix: string[] = []): Problem[] {
+  return issues.flatMap((issue) => problemsFromIssue(issue, file, input, schema, prefix));
+}
+
+function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown, schema: z.ZodType, prefix: string[]): Problem[] {
+  const path = [...prefix, ...issue.path.map(String)];
+  const value = valueAt(input, path);
+  const at = (message: string, p = path): Problem => ({ file, field: fieldPath(p), value: p === path ? value : undefined, message });
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => {
+        const known = objectKeysAt(schema, path);
+        const guess = closest(key, known);
+        const hint = guess ? `did you mean "${guess}"?` : `allowed fields here: ${known.join(", ")}`;
+        return { file, field: fieldPath([...path, key]), message: `unknown field; ${hint}` };
+      });
+    case "invalid_union": {
+      const branch = bestBranch(issue.errors);
+      if (branch) return problemsFromIssues(branch, file, input, schema, path);
+      return [at(issue.message === "Invalid input" ? "does not match any allowed form" : issue.message)];
+    }
+    case "invalid_type":
+      if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
+      return [at(issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}, not ${kindOf(value)}` : issue.message)];
+    case "invalid_value":
+      return [at(`must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`)];
+    case "too_small":
+      if (issue.origin === "array" && issue.message.startsWith("Too small")) return [at(`must have at least ${issue.minimum} item(s)`)];
+      return [at(issue.message.startsWith("Too small") ? `must be at least ${issue.minimum}` : issue.message)];
+    case "too_big":
+      return [at(issue.message.startsWith("Too big") ? `must be at most ${issue.maximum}` : issue.message)];
+    default:
+      return [at(issue.message)];
+  }
+}
+
+/** In a union whose branches are a scalar and an object, report against the branch the value's shape chose. */
+function bestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | undefined {
+  const shaped = branches.filter((issues) => !issues.some((i) => i.code === "invalid_type" && i.path.length === 0));
+  return shaped.length === 1 ? shaped[0] : undefined;
+}
+
+export function fieldPath(path: (string | number)[]): string {
+  return path.reduce<string>((acc, p) => (/^\d+$/.test(String(p)) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : String(p)), "");
+}
+
+export function valueAt(input: unknown, path: (string | number)[]): unknown {
+  let cur = input;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[p as string];
+  }
+  return cur;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  return `a ${typeof v} (${JSON.stringify(v)})`;
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+  return names[expected] ?? expected;
+}
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; element?: z.ZodType; valueType?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType; description?: string };
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The schemas a value at `path` may be checked against (several where a union allows several forms). */
+function schemasAt(schema: z.ZodType, path: string[]): z.ZodType[] {
+  const def = defOf(schema);
+  const inner = def.innerType ?? def.in;
+  if (inner) return schemasAt(inner, path);
+  if (def.type === "union") return def.options!.flatMap((o) => schemasAt(o, path));
+  if (path.length === 0) return [schema];
+  const [head, ...rest] = path;
+  if (def.type === "object") return def.shape![head] ? schemasAt(def.shape![head], rest) : [];
+  if (def.type === "array") return schemasAt(def.element!, rest);
+  if (def.type === "record") return schemasAt(def.valueType!, rest);
+  return [];
+}
+
+function objectKeysAt(schema: z.ZodType, path: string[]): string[] {
+  const keys = schemasAt(schema, path).flatMap((s) => {
+    const def = defOf(s);
+    return def.type === "object" ? Object.keys(def.shape!) : [];
+  });
+  return [...new Set(keys)].filter((k) => !k.startsWith("$"));
+}
+
+function describeAt(schema: z.ZodType, path: string[]): string {
+  const d = schemasAt(schema, path).map((s) => (s as { description?: string }).description).find(Boolean);
+  return d ? ` (${d.replace(/; @default.*$/, "")})` : "";
+}
+
+/** The known name within two edits of `word` (a typo such as `qouta` for `quota`), if any. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d <= Math.max(2, Math.floor(c.length / 4)) && (!best || d < best.d)) best = { c, d };
+  }
+  return best?.c;
+}
+
+/** Damerau–Levenshtein distance (optimal string alignment): a swap such as "qouta" counts as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}

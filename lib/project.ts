@@ -1,0 +1,121 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ValidationError, type Problem } from "./errors";
+import { problemsFromIssues } from "./issues";
+import { stackSchema, type StackConfig } from "./stack-schema";
+import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "./tenants";
+import { readYamlMapping } from "./yaml-file";
+
+/** The config namespace of this project (`platform:` keys in `Pulumi.<stack>.yaml`). */
+export const CONFIG_NAMESPACE = "platform";
+
+/**
+ * Secret config keys are read by the program where they are used (per tenant), not by the stack
+ * schema, so they are allowed beside it: `slackWebhook-<tenant>` and `githubStatusToken`.
+ */
+export const SECRET_KEY = {
+  slackWebhook: (tenant: string) => `slackWebhook-${tenant}`,
+  githubStatusToken: "githubStatusToken",
+};
+const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k === SECRET_KEY.githubStatusToken;
+
+export interface LoadedProject {
+  stackName: string;
+  stack: StackConfig;
+  /** Every tenant file, whether or not it lands on this stack's stage. */
+  tenants: Tenant[];
+  knownStages: string[];
+}
+
+export const stackFileName = (stack: string) => `Pulumi.${stack}.yaml`;
+
+/**
+ * Validates stack config and tenant files together and throws one ValidationError listing every
+ * problem, so nothing is registered while anything is wrong.
+ *
+ * @param config the stack's `platform:` config values (keys without the namespace), as Pulumi
+ *   gives them; read from `Pulumi.<stack>.yaml` when omitted (the CI driver's case).
+ */
+export function loadProject(opts: { projectDir: string; stack: string; tenantsDir?: string; config?: Record<string, unknown> }): LoadedProject {
+  const file = stackFileName(opts.stack);
+  const knownStages = declaredStages(opts.projectDir);
+  let raw = opts.config;
+  const problems: Problem[] = [];
+  if (raw === undefined) {
+    const read = readStackFile(opts.projectDir, opts.stack);
+    problems.push(...read.problems);
+    raw = read.config;
+  }
+  const stack = parseStackConfig(raw ?? {}, file, problems);
+  const tenantsDir = opts.tenantsDir ?? path.join(opts.projectDir, stack?.tenantsDir ?? "tenants");
+  const display = path.relative(opts.projectDir, tenantsDir) || ".";
+  const loaded = loadTenants(tenantsDir, {
+    knownStages: stack && !knownStages.includes(stack.stage) ? [...knownStages, stack.stage].sort() : knownStages,
+    reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
+  }, display.startsWith("..") ? tenantsDir : display);
+  problems.push(...loaded.problems);
+  if (problems.length > 0 || !stack) throw new ValidationError(problems);
+  return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
+}
+
+function parseStackConfig(raw: Record<string, unknown>, file: string, problems: Problem[]): StackConfig | undefined {
+  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !isSecretKey(k)));
+  const result = stackSchema.safeParse(input);
+  if (result.success) {
+    problems.push(...checkClusters(result.data, file));
+    return result.data;
+  }
+  const prefixed = problemsFromIssues(result.error.issues, file, input, stackSchema).map((p) => ({
+    ...p,
+    field: p.field ? `${CONFIG_NAMESPACE}:${p.field}` : p.field,
+  }));
+  problems.push(...prefixed);
+  return undefined;
+}
+
+function checkClusters(stack: StackConfig, file: string): Problem[] {
+  const names = stack.clusters.map((c) => c.name);
+  return names.flatMap((n, i) =>
+    names.indexOf(n) !== i
+      ? [{ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].name`, value: n, message: "is used by another cluster of this stack; cluster names must be unique" }]
+      : [],
+  );
+}
+
+/** Reads the `platform:` keys of `Pulumi.<stack>.yaml` the way Pulumi presents them to a program. */
+export function readStackFile(projectDir: string, stack: string): { config?: Record<string, unknown>; problems: Problem[] } {
+  const file = stackFileName(stack);
+  const full = path.join(projectDir, file);
+  if (!fs.existsSync(full)) {
+    const known = stacksOf(projectDir);
+    return { problems: [{ file, field: "", message: `not found; known stacks: ${known.join(", ") || "none"}` }] };
+  }
+  const parsed = readYamlMapping(full, file);
+  if (!parsed.value) return { problems: parsed.problems };
+  const config = (parsed.value as { config?: Record<string, unknown> }).config ?? {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return {
+    config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
+    problems: [],
+  };
+}
+
+/** Every stack of the project: the `<name>` of each `Pulumi.<name>.yaml`. */
+export function stacksOf(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+/** The stages the project knows: the `platform:stage` of every stack file. */
+export function declaredStages(projectDir: string): string[] {
+  const stages = stacksOf(projectDir).map((s) => readStackFile(projectDir, s).config?.stage).filter((s): s is string => typeof s === "string");
+  return [...new Set(stages)].sort();
+}
+
+/** The tenants that land on a stage and are not being removed from it. */
+export function tenantsOnStage(tenants: Tenant[], stage: string): Tenant[] {
+  return tenants.filter((t) => t.stages.includes(stage));
+}

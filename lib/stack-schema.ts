@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { dnsLabel, githubRepository, gitBranch, fluxDuration } from "./rules";
+
+/**
+ * The stack configuration under the `platform:` namespace of `Pulumi.<stack>.yaml`. Stages differ
+ * only by these values; the program never branches on the stack name.
+ */
+
+/** Defaults for stack configuration; each is documented where its field is declared. */
+export const stackDefaults = {
+  delivery: "gitops" as const,
+  kubernetesVersion: "1.33",
+  vpcCidr: "10.0.0.0/16",
+  availabilityZones: 2,
+  logTypes: ["api", "audit", "authenticator"],
+  fleetBranch: "main",
+  fluxVersion: "2.9.x",
+  fluxRegistry: "ghcr.io/fluxcd",
+  fluxOperatorChartVersion: "0.33.0",
+  sealedSecretsChartVersion: "2.17.3",
+  sealedSecretsNamespace: "sealed-secrets",
+  ingressNamespace: "ingress-nginx",
+  syncInterval: "10m",
+};
+
+const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
+
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, {
+  error: "not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>",
+});
+
+const nodeGroup = strict({
+  name: dnsLabel,
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" })).min(1),
+  minSize: z.number().int().nonnegative(),
+  maxSize: z.number().int().positive(),
+  desiredSize: z.number().int().nonnegative(),
+  diskSizeGiB: z.number().int().min(20).default(50).describe("Root volume size in GiB; @default 50"),
+  capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+}).refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
+  error: "needs minSize <= desiredSize <= maxSize",
+});
+
+const eksCluster = strict({
+  name: dnsLabel.describe("Cluster name, also the fleet folder clusters/<name>"),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "not an AWS region, e.g. \"eu-west-1\"" }),
+  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "not a Kubernetes minor version, e.g. \"1.33\"" }).default(stackDefaults.kubernetesVersion),
+  vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "not an IPv4 CIDR between /16 and /24" }).default(stackDefaults.vpcCidr),
+  availabilityZones: z.number().int().min(2, { error: "must be at least 2: EKS and a resilient node group need two zones" }).max(6).default(stackDefaults.availabilityZones),
+  endpoint: strict({
+    public: z.boolean().default(true),
+    private: z.boolean().default(true),
+    publicCidrs: z.array(z.string()).optional(),
+  }).default({ public: true, private: true }),
+  adminRoleArns: z.array(roleArn).min(1, { error: "needs at least one role that administers the cluster" }),
+  nodeGroups: z.array(nodeGroup).min(1),
+  deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
+  logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
+  receiverHost: z.string().regex(/^[a-z0-9.-]+$/).optional().describe("Public host name of the Flux webhook receiver; webhooks are off without it"),
+});
+
+const existingCluster = strict({
+  name: dnsLabel,
+  existing: strict({
+    context: z.string().min(1).describe("kubeconfig context, e.g. kind-platform"),
+    kubeconfig: z.string().optional().describe("Path to the kubeconfig file; @default $KUBECONFIG or ~/.kube/config"),
+  }),
+  receiverHost: z.string().regex(/^[a-z0-9.-]+$/).optional(),
+});
+
+export const clusterSchema = z.union([eksCluster, existingCluster], {
+  error: "is neither an EKS cluster (name, region, adminRoleArns, nodeGroups) nor an existing one (name, existing.context)",
+});
+
+export const stackSchema = strict({
+  stage: dnsLabel.describe("Stage of this stack; tenants choose stages by this name"),
+  delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
+  protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
+  clusters: z.array(clusterSchema).min(1),
+  fleet: strict({
+    repository: githubRepository,
+    branch: gitBranch.default(stackDefaults.fleetBranch),
+    create: z.boolean().default(false).describe("Create the fleet repository (private) instead of using an existing one; @default false"),
+    rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the fleet deploy key; @default 0"),
+  }),
+  flux: strict({
+    version: z.string().default(stackDefaults.fluxVersion).describe("Flux distribution version (semver range); @default 2.9.x"),
+    registry: z.string().default(stackDefaults.fluxRegistry),
+    operatorChartVersion: z.string().default(stackDefaults.fluxOperatorChartVersion),
+    syncInterval: fluxDuration.default(stackDefaults.syncInterval),
+  }).default({
+    version: stackDefaults.fluxVersion,
+    registry: stackDefaults.fluxRegistry,
+    operatorChartVersion: stackDefaults.fluxOperatorChartVersion,
+    syncInterval: stackDefaults.syncInterval,
+  }),
+  sealedSecrets: strict({
+    chartVersion: z.string().default(stackDefaults.sealedSecretsChartVersion),
+    namespace: dnsLabel.default(stackDefaults.sealedSecretsNamespace),
+    rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the sealing key; @default 0"),
+  }).default({ chartVersion: stackDefaults.sealedSecretsChartVersion, namespace: stackDefaults.sealedSecretsNamespace, rotation: 0 }),
+  ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
+  tenantsDir: z.string().default("tenants"),
+});
+
+export type StackConfig = z.output<typeof stackSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type EksClusterConfig = z.output<typeof eksCluster>;
+export type ExistingClusterConfig = z.output<typeof existingCluster>;
+
+export function isExisting(c: ClusterConfig): c is ExistingClusterConfig {
+  return "existing" in c;
+}

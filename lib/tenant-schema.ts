@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { dnsLabel, fluxDuration, gitBranch, githubRepository, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+
+/**
+ * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
+ * source of truth: the program validates with it and `schemas/tenant.schema.json` (what editors
+ * use for completion) is generated from it.
+ */
+
+/** Defaults applied to every tenant file; each one is documented where the field is declared. */
+export const tenantDefaults = {
+  branch: "main",
+  path: "./",
+  interval: "5m",
+  webhook: true,
+  isolation: "namespace" as const,
+  podSecurity: { enforce: "baseline", warn: "restricted", audit: "restricted" } as const,
+  helmInterval: "1h",
+  imageInterval: "5m",
+  severity: "error" as const,
+  ecrKeepLast: 30,
+  rotation: 0,
+};
+
+const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
+
+const quota = strict({
+  cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),
+  memory: positiveQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
+  pods: z.number().int().positive().optional().describe("Maximum number of pods"),
+});
+
+const limits = strict({
+  defaultCpu: positiveQuantity.describe("Default CPU limit of a container that sets none"),
+  defaultMemory: positiveQuantity.describe("Default memory limit of a container that sets none"),
+  defaultRequestCpu: positiveQuantity.optional().describe("Default CPU request; @default the defaultCpu"),
+  defaultRequestMemory: positiveQuantity.optional().describe("Default memory request; @default the defaultMemory"),
+});
+
+const source = strict({
+  repository: githubRepository.describe("The team's GitHub repository, owner/name; the platform registers a deploy key there"),
+  branch: gitBranch.default(tenantDefaults.branch).describe("Branch Flux follows; @default main"),
+  path: repoPath.default(tenantDefaults.path).describe("Path in the repository; {stage} is replaced per cluster; @default ./"),
+  interval: fluxDuration.default(tenantDefaults.interval).describe("How often Flux polls; @default 5m"),
+  webhook: z.boolean().default(tenantDefaults.webhook).describe("Reconcile on push through a GitHub webhook; @default true"),
+});
+
+const helmRepository = strict({
+  name: dnsLabel.describe("Name of the HelmRepository object in the tenant namespace"),
+  url: z.string().regex(/^(https|oci):\/\/[^\s]+$/, {
+    error: "a Helm repository URL must start with https:// or oci://",
+  }),
+  interval: fluxDuration.default(tenantDefaults.helmInterval).describe("@default 1h"),
+});
+
+const imagePolicy = z.union([
+  strict({ semver: z.string().min(1).describe("A semver range, e.g. \"^0.3.x-0\" or \">=1.0.0\"") }),
+  strict({ numerical: strict({ order: z.enum(["asc", "desc"]).default("asc") }) }),
+  strict({ alphabetical: strict({ order: z.enum(["asc", "desc"]).default("asc") }) }),
+], { error: "must be one of { semver: \"<range>\" }, { numerical: { order: asc|desc } } or { alphabetical: { order: asc|desc } }" });
+
+const image = strict({
+  name: dnsLabel.describe("Name of the ImageRepository and ImagePolicy"),
+  image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, {
+    error: "not an image repository; write it without a tag, e.g. \"ghcr.io/acme/front-end\"",
+  }).optional().describe("Image repository to scan; or set `ecr` instead"),
+  ecr: dnsLabel.optional().describe("Name of one of this tenant's `ecr` repositories to scan instead of `image`"),
+  policy: imagePolicy,
+  filterTags: strict({
+    pattern: z.string().min(1).describe("Regular expression tags must match, e.g. '^main-[a-f0-9]+-(?P<ts>[0-9]+)'"),
+    extract: z.string().optional().describe("Which named group to compare, e.g. '$ts'"),
+  }).optional(),
+});
+
+const imageAutomation = strict({
+  branch: gitBranch.optional().describe("Branch Flux checks out and pushes to; @default source.branch"),
+  path: repoPath.describe("Folder holding the manifests with {\"$imagepolicy\": ...} markers"),
+  author: strict({ name: z.string().min(1), email: z.email() }).default({
+    name: "fluxcdbot",
+    email: "fluxcdbot@users.noreply.github.com",
+  }),
+  interval: fluxDuration.default(tenantDefaults.imageInterval).describe("@default 5m"),
+  images: z.array(image).min(1),
+});
+
+const ecrRepository = z.union([
+  dnsLabel,
+  strict({
+    name: dnsLabel,
+    immutableTags: z.boolean().default(false),
+    keepLast: z.number().int().positive().default(tenantDefaults.ecrKeepLast).describe("Images kept by the lifecycle policy; @default 30"),
+  }),
+], { error: "must be a repository name or { name, immutableTags, keepLast }" });
+
+const notifications = strict({
+  slack: strict({
+    channel: z.string().min(1).describe("Slack channel; the webhook URL comes from the secret config key slackWebhook-<tenant>"),
+  }).optional(),
+  githubCommitStatus: z.boolean().default(false).describe("Report reconcile status on the team's commits; @default false"),
+  severity: z.enum(["info", "error"]).default(tenantDefaults.severity).describe("@default error"),
+});
+
+const stageOverride = strict({
+  quota: quota.optional(),
+  limits: limits.optional(),
+  source: strict({ path: repoPath.optional(), branch: gitBranch.optional() }).optional(),
+});
+
+export const tenantSchema = strict({
+  $schema: z.string().optional(),
+  name: dnsLabel.describe("Tenant name: a DNS-1123 label, also the namespace unless `namespace` is set"),
+  namespace: dnsLabel.optional().describe("Namespace of the tenant; @default name"),
+  owners: z.array(z.string().min(1)).min(1, { error: "needs at least one owning team, e.g. [team-a]" }),
+  stages: z.array(z.string().min(1)).min(1).optional().describe("Stages the tenant lands on; @default all stages"),
+  decommission: z.boolean().default(false).describe("First step of removing a tenant: delete its objects and namespace; @default false"),
+  rotation: z.number().int().nonnegative().default(tenantDefaults.rotation).describe("Bump to replace the deploy keys and their SealedSecrets; @default 0"),
+  podSecurity: strict({
+    enforce: podSecurityLevel.default(tenantDefaults.podSecurity.enforce),
+    warn: podSecurityLevel.default(tenantDefaults.podSecurity.warn),
+    audit: podSecurityLevel.default(tenantDefaults.podSecurity.audit),
+  }).default(tenantDefaults.podSecurity),
+  source,
+  quota,
+  limits: limits.optional(),
+  network: strict({ isolation: z.enum(["namespace", "none"]).default(tenantDefaults.isolation) }).default({
+    isolation: tenantDefaults.isolation,
+  }),
+  helmRepositories: z.array(helmRepository).default([]),
+  imageAutomation: imageAutomation.optional(),
+  ecr: z.array(ecrRepository).default([]),
+  notifications: notifications.optional(),
+  overrides: z.record(z.string(), stageOverride).default({}),
+});
+
+export type TenantFile = z.output<typeof tenantSchema>;
+export type TenantFileInput = z.input<typeof tenantSchema>;
+export type Quota = z.output<typeof quota>;
+export type Limits = z.output<typeof limits>;
+export type ImageSpec = z.output<typeof image>;
+export type ImageAutomation = z.output<typeof imageAutomation>;
+export type Notifications = z.output<typeof notifications>;
+
+/** An ECR repository request with its defaults filled in. */
+export interface EcrRepository {
+  name: string;
+  immutableTags: boolean;
+  keepLast: number;
+}
+
+export function ecrRepositories(t: TenantFile): EcrRepository[] {
+  return t.ecr.map((r) => (typeof r === "string" ? { name: r, immutableTags: false, keepLast: tenantDefaults.ecrKeepLast } : r));
+}

@@ -1,0 +1,137 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { validRange } from "semver";
+import type { Problem } from "./errors";
+import { problemsFromIssues } from "./issues";
+import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
+import { readYamlMapping } from "./yaml-file";
+
+/** A validated tenant file, with its resolved namespace and stages. */
+export interface Tenant extends TenantFile {
+  /** Path of the file as users see it, e.g. `tenants/app-a.yaml`. */
+  file: string;
+  namespace: string;
+  stages: string[];
+}
+
+export interface TenantCheckContext {
+  /** Every stage some stack of this project declares. */
+  knownStages: string[];
+  /** Namespaces the platform owns and no tenant may take. */
+  reservedNamespaces: string[];
+}
+
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "flux-system"];
+
+/**
+ * Loads and validates every `*.yaml`/`*.yml` file in `dir`. Returns all tenants and all problems;
+ * callers must not use the tenants when there is any problem.
+ */
+export function loadTenants(dir: string, ctx: TenantCheckContext, displayDir = dir): { tenants: Tenant[]; problems: Problem[] } {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    return { tenants: [], problems: [{ file: displayDir, field: "", message: "tenants folder not found; create it or pass --tenants DIR" }] };
+  }
+  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const tenants: Tenant[] = [];
+  const problems: Problem[] = [];
+  for (const f of files) {
+    const display = path.posix.join(displayDir.split(path.sep).join("/"), f);
+    const parsed = readYamlMapping(path.join(dir, f), display);
+    problems.push(...parsed.problems);
+    if (parsed.value === undefined) continue;
+    const result = tenantSchema.safeParse(parsed.value);
+    if (!result.success) {
+      problems.push(...problemsFromIssues(result.error.issues, display, parsed.value, tenantSchema));
+      continue;
+    }
+    const tenant: Tenant = {
+      ...result.data,
+      file: display,
+      namespace: result.data.namespace ?? result.data.name,
+      stages: result.data.stages ?? ctx.knownStages,
+    };
+    problems.push(...checkTenant(tenant, path.basename(f).replace(/\.ya?ml$/, ""), ctx));
+    tenants.push(tenant);
+  }
+  problems.push(...checkUnique(tenants, "name"), ...checkUnique(tenants, "namespace"));
+  return { tenants, problems };
+}
+
+/** The rules that need more than one field, or knowledge of the project. */
+export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext): Problem[] {
+  const problems: Problem[] = [];
+  const add = (field: string, value: unknown, message: string) => problems.push({ file: t.file, field, value, message });
+  if (fileStem !== t.name) add("name", t.name, `does not match the file name; rename the file to ${t.name}.yaml or set name: ${fileStem}`);
+  if (ctx.reservedNamespaces.includes(t.namespace)) {
+    add(t.namespace === t.name ? "name" : "namespace", t.namespace,
+      `is reserved for the platform (${ctx.reservedNamespaces.join(", ")}); choose the team's own namespace`);
+  }
+  t.stages.forEach((s, i) => {
+    if (!ctx.knownStages.includes(s)) add(`stages[${i}]`, s, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
+  });
+  for (const stage of Object.keys(t.overrides)) {
+    if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
+  }
+  problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"));
+  problems.push(...checkImageAutomation(t));
+  return problems;
+}
+
+function checkNames(names: string[], t: Tenant, field: string): Problem[] {
+  return names.flatMap((n, i) =>
+    names.indexOf(n) !== i ? [{ file: t.file, field: `${field}[${i}].name`, value: n, message: "is used twice; names must be unique" }] : [],
+  );
+}
+
+function checkImageAutomation(t: Tenant): Problem[] {
+  const problems: Problem[] = [];
+  const ecrNames = ecrRepositories(t).map((r) => r.name);
+  t.imageAutomation?.images.forEach((img, i) => {
+    const at = `imageAutomation.images[${i}]`;
+    const add = (field: string, value: unknown, message: string) => problems.push({ file: t.file, field: `${at}${field}`, value, message });
+    if ((img.image === undefined) === (img.ecr === undefined)) add("", undefined, "needs exactly one of image (a registry path) or ecr (one of this tenant's ECR repositories)");
+    if (img.ecr !== undefined && !ecrNames.includes(img.ecr)) add(".ecr", img.ecr, `is not one of this tenant's ecr repositories (${ecrNames.join(", ") || "none declared"}); add it under ecr:`);
+    if ("semver" in img.policy && validRange(img.policy.semver) === null) {
+      add(".policy.semver", img.policy.semver, "is not a semver range; write e.g. \"^1.2.x\", \">=1.0.0 <2.0.0\" or \"^0.3.x-0\"");
+    }
+    if (img.filterTags) problems.push(...checkFilterTags(img.filterTags, t.file, `${at}.filterTags`));
+  });
+  if (t.imageAutomation) problems.push(...checkNames(t.imageAutomation.images.map((i) => i.name), t, "imageAutomation.images"));
+  return problems;
+}
+
+/**
+ * Flux compiles the pattern with Go's RE2, which writes named groups as `(?P<name>...)`; JavaScript
+ * knows them as `(?<name>...)`, so the pattern is translated before it is compiled here.
+ */
+function checkFilterTags(f: { pattern: string; extract?: string }, file: string, field: string): Problem[] {
+  let re: RegExp;
+  try {
+    re = new RegExp(f.pattern.replace(/\(\?P</g, "(?<"));
+  } catch (e) {
+    return [{ file, field: `${field}.pattern`, value: f.pattern, message: `is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")})` }];
+  }
+  const groups = [...re.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]);
+  const refs = [...(f.extract ?? "").matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((m) => m[1]);
+  if (f.extract !== undefined && refs.length === 0) {
+    return [{ file, field: `${field}.extract`, value: f.extract, message: "names no group; write it as \"$name\" for a (?P<name>...) group of the pattern" }];
+  }
+  return refs
+    .filter((r) => !groups.includes(r))
+    .map((r) => ({ file, field: `${field}.extract`, value: f.extract, message: `refers to group "${r}" that the pattern does not define (groups: ${groups.join(", ") || "none"})` }));
+}
+
+function checkUnique(tenants: Tenant[], key: "name" | "namespace"): Problem[] {
+  const byValue = new Map<string, Tenant[]>();
+  for (const t of tenants) byValue.set(t[key], [...(byValue.get(t[key]) ?? []), t]);
+  return [...byValue.entries()]
+    .filter(([, ts]) => ts.length > 1)
+    .flatMap(([value, ts]) =>
+      ts.map((t) => ({
+        file: t.file,
+        field: key,
+        value,
+        message: `is also used by ${ts.filter((o) => o !== t).map((o) => o.file).join(", ")}; every tenant needs its own ${key}`,
+      })),
+    );
+}
