@@ -150,7 +150,7 @@ function integerOption(flag: string, raw: string | undefined, fallback: number, 
 /** Stack names declared in a project directory listing (`Pulumi.<name>.yaml`), sorted. */
 export function stacksInProject(fileNames: string[]): string[] {
   return fileNames
-    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
     .filter((name): name is string => name !== undefined)
     .sort();
 }

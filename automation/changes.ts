@@ -86,7 +86,7 @@ function toStep(meta: StepMetadata): Step {
   return {
     op: meta.op,
     urn: parseUrn(meta.urn, meta.type),
-    parent: meta.new?.parent ?? meta.old?.parent,
+    parent: meta.new?.parent || meta.old?.parent || undefined,
     protect: meta.old?.protect === true,
     k8sName: metadataName(meta.old?.outputs) ?? metadataName(state?.inputs),
   };
@@ -137,15 +137,18 @@ interface TenantOwner {
 }
 
 /**
- * Finds which tenant component owns a resource: its parent when that is a Tenant (exact), else
- * the longest Tenant component name that prefixes the resource name (children are named
- * `${component}-<role>`, and so are tenant resources created outside the component).
+ * Finds which tenant component owns a resource: the nearest Tenant among its ancestors (exact,
+ * from the events' `parent` links), else the longest Tenant component name that prefixes the
+ * resource name (children are named `${component}-<role>`, and so are tenant resources created
+ * outside the component).
  */
 class TenantIndex {
   private readonly components: string[];
   private readonly hints: string[];
+  private readonly byUrn: Map<string, Step>;
 
   constructor(steps: Step[], knownTenants: string[]) {
+    this.byUrn = new Map(steps.map((s) => [s.urn.urn, s]));
     this.components = [...new Set(steps.filter((s) => s.urn.type === TENANT_TYPE).map((s) => s.urn.name))];
     // A tenant namespace is named after its tenant, so namespaces inside tenants are hints too.
     const namespaceNames = steps.filter((s) => s.urn.type === NAMESPACE_TYPE && s.k8sName).map((s) => s.k8sName!);
@@ -158,15 +161,21 @@ class TenantIndex {
   }
 
   ownerOf(step: Step): TenantOwner | undefined {
-    const component = this.componentOf(step);
+    const component = this.tenantAncestor(step) ?? longestPrefix(this.components, step.urn.name);
     return component === undefined ? undefined : { component, ...this.split(component) };
   }
 
-  private componentOf(step: Step): string | undefined {
-    if (step.urn.type === TENANT_TYPE) return step.urn.name;
-    const parent = step.parent ? parseUrn(step.parent) : undefined;
-    if (parent?.type === TENANT_TYPE) return parent.name;
-    return longestPrefix(this.components, step.urn.name);
+  /** Walks `parent` links; bounded so a malformed event stream cannot loop forever. */
+  private tenantAncestor(step: Step): string | undefined {
+    let urn: ParsedUrn | undefined = step.urn;
+    let parent = step.parent;
+    for (let depth = 0; urn !== undefined && depth < 64; depth++) {
+      if (urn.type === TENANT_TYPE) return urn.name;
+      if (parent === undefined) return undefined;
+      urn = parseUrn(parent);
+      parent = this.byUrn.get(parent)?.parent;
+    }
+    return undefined;
   }
 
   /** `<tenant>-<cluster>` split by the longest known tenant name; unsplit when none fits. */

@@ -119,3 +119,31 @@ export function declaredStages(projectDir: string): string[] {
 export function tenantsOnStage(tenants: Tenant[], stage: string): Tenant[] {
   return tenants.filter((t) => t.stages.includes(stage));
 }
+
+/** A secret config key some tenant feature needs, and who needs it. */
+export interface SecretNeed {
+  key: string;
+  file: string;
+  field: string;
+}
+
+/** Secret config keys the tenants on a stage need (Slack webhooks, the commit-status token). */
+export function requiredSecrets(tenants: Tenant[], stage: string): SecretNeed[] {
+  return tenantsOnStage(tenants, stage)
+    .filter((t) => !t.decommission)
+    .flatMap((t) => [
+      ...(t.notifications?.slack ? [{ key: SECRET_KEY.slackWebhook(t.name), file: t.file, field: "notifications.slack" }] : []),
+      ...(t.notifications?.githubCommitStatus ? [{ key: SECRET_KEY.githubStatusToken, file: t.file, field: "notifications.githubCommitStatus" }] : []),
+    ]);
+}
+
+/** Problems for every needed secret the stack does not have, each with the command that fixes it. */
+export function missingSecrets(needs: SecretNeed[], has: (key: string) => boolean, stack: string): Problem[] {
+  return needs
+    .filter((n) => !has(n.key))
+    .map((n) => ({
+      file: n.file,
+      field: n.field,
+      message: `needs the secret config key ${CONFIG_NAMESPACE}:${n.key} in stack ${stack}; set it with: pulumi config set --secret --stack ${stack} ${n.key} <value>`,
+    }));
+}

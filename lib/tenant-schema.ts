@@ -110,7 +110,7 @@ export const tenantSchema = strict({
   $schema: z.string().optional(),
   name: dnsLabel.describe("Tenant name: a DNS-1123 label, also the namespace unless `namespace` is set"),
   namespace: dnsLabel.optional().describe("Namespace of the tenant; @default name"),
-  owners: z.array(z.string().min(1)).min(1, { error: "needs at least one owning team, e.g. [team-a]" }),
+  owners: z.array(dnsLabel).min(1, { error: "needs at least one owning team, e.g. [team-a]" }),
   stages: z.array(z.string().min(1)).min(1).optional().describe("Stages the tenant lands on; @default all stages"),
   decommission: z.boolean().default(false).describe("First step of removing a tenant: delete its objects and namespace; @default false"),
   rotation: z.number().int().nonnegative().default(tenantDefaults.rotation).describe("Bump to replace the deploy keys and their SealedSecrets; @default 0"),

@@ -1,0 +1,63 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ClusterNetworkArgs {
+  /** IPv4 range of the VPC, split into one public and one private /20-ish subnet per zone. */
+  cidr: string;
+  /** Number of availability zones to span; at least 2. */
+  availabilityZones: number;
+  /** Cluster name, used for the subnet tags EKS load balancers look up. */
+  clusterName: string;
+}
+
+/**
+ * A VPC for one EKS cluster: public subnets (load balancers, NAT) and private subnets (nodes) in
+ * each zone, one NAT gateway per zone so a zone outage does not cut the others off.
+ */
+export class ClusterNetwork extends pulumi.ComponentResource {
+  declare readonly vpcId: pulumi.Output<string>;
+  declare readonly publicSubnetIds: pulumi.Output<string>[];
+  declare readonly privateSubnetIds: pulumi.Output<string>[];
+
+  constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:network:ClusterNetwork", name, {}, opts);
+    const parent = { parent: this };
+    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } }, parent);
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id }, parent);
+    const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] }, parent);
+    const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
+    const publicIds: pulumi.Output<string>[] = [];
+    const privateIds: pulumi.Output<string>[] = [];
+    for (let i = 0; i < args.availabilityZones; i++) {
+      const az = zones.apply((z) => z[i % z.length]);
+      const pub = new aws.ec2.Subnet(`${name}-public-${i}`, {
+        vpcId: vpc.id, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, i * 2), mapPublicIpOnLaunch: false,
+        tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", [clusterTag]: "shared" },
+      }, parent);
+      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRoutes.id }, parent);
+      const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, parent);
+      const nat = new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: pub.id, allocationId: eip.id }, { parent: this, dependsOn: [igw] });
+      const priv = new aws.ec2.Subnet(`${name}-private-${i}`, {
+        vpcId: vpc.id, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, i * 2 + 1),
+        tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1", [clusterTag]: "shared" },
+      }, parent);
+      const privateRoutes = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] }, parent);
+      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: priv.id, routeTableId: privateRoutes.id }, parent);
+      publicIds.push(pub.id);
+      privateIds.push(priv.id);
+    }
+    this.vpcId = vpc.id;
+    this.publicSubnetIds = publicIds;
+    this.privateSubnetIds = privateIds;
+    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: publicIds, privateSubnetIds: privateIds });
+  }
+}
+
+/** The `index`-th block of 1/16 of the VPC range (a /20 in a /16): room for 8 zones. */
+export function subnetCidr(vpcCidr: string, index: number): string {
+  const [base, bits] = vpcCidr.split("/");
+  const prefix = Number(bits) + 4;
+  const ip = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + index * 2 ** (32 - prefix);
+  return `${[24, 16, 8, 0].map((s) => Math.floor(ip / 2 ** s) % 256).join(".")}/${prefix}`;
+}

@@ -1,0 +1,94 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { EksClusterConfig } from "../lib/stack-schema";
+import { ClusterNetwork } from "./cluster-network";
+
+export interface EksClusterArgs {
+  /** The cluster's entry in `platform:clusters`, validated. */
+  config: EksClusterConfig;
+}
+
+/** What the rest of the program needs from a cluster, EKS or existing. */
+export interface PlatformCluster {
+  readonly clusterName: string;
+  readonly provider: k8s.Provider;
+  readonly endpoint: pulumi.Output<string>;
+  /** Secret: it grants access to the cluster. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** IRSA: the cluster's OIDC provider, for IAM roles of in-cluster service accounts. */
+  readonly oidc?: { arn: pulumi.Output<string>; url: pulumi.Output<string> };
+}
+
+const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"];
+
+/**
+ * An EKS cluster in its own VPC: managed nodes in private subnets, access entries (no aws-auth
+ * ConfigMap), Secrets encrypted with a KMS key, control-plane logs, IRSA, and a Kubernetes provider
+ * for everything installed on it.
+ */
+export class EksCluster extends pulumi.ComponentResource implements PlatformCluster {
+  readonly clusterName: string;
+  declare readonly provider: k8s.Provider;
+  declare readonly endpoint: pulumi.Output<string>;
+  declare readonly kubeconfig: pulumi.Output<string>;
+  declare readonly oidc: { arn: pulumi.Output<string>; url: pulumi.Output<string> };
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:cluster:EksCluster", name, {}, opts);
+    const c = args.config;
+    this.clusterName = c.name;
+    const awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region }, { parent: this });
+    const inRegion = { parent: this, provider: awsProvider };
+    const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, availabilityZones: c.availabilityZones, clusterName: c.name }, { parent: this, providers: { aws: awsProvider } });
+    const key = new aws.kms.Key(`${name}-secrets`, {
+      description: `Envelope encryption of Kubernetes Secrets in ${c.name}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    }, inRegion);
+    const cluster = new eks.Cluster(`${name}-eks`, {
+      name: c.name,
+      version: c.kubernetesVersion,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnetIds,
+      privateSubnetIds: network.privateSubnetIds,
+      endpointPublicAccess: c.endpoint.public,
+      endpointPrivateAccess: c.endpoint.private,
+      publicAccessCidrs: c.endpoint.publicCidrs,
+      authenticationMode: eks.AuthenticationMode.Api,
+      accessEntries: Object.fromEntries(c.adminRoleArns.map((arn, i) => [`admin-${i}`, {
+        principalArn: arn,
+        accessPolicies: { admin: { policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } } },
+      }])),
+      skipDefaultNodeGroup: true,
+      nodeAssociatePublicIpAddress: false,
+      createOidcProvider: true,
+      encryptionConfigKeyArn: key.arn,
+      enabledClusterLogTypes: c.logTypes,
+      deletionProtection: c.deletionProtection,
+    }, { ...inRegion, protect: c.deletionProtection });
+    const nodeRole = new aws.iam.Role(`${name}-nodes`, {
+      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
+      managedPolicyArns: NODE_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`),
+    }, inRegion);
+    for (const g of c.nodeGroups) {
+      new eks.ManagedNodeGroup(`${name}-${g.name}`, {
+        cluster,
+        nodeGroupName: g.name,
+        nodeRoleArn: nodeRole.arn,
+        subnetIds: network.privateSubnetIds,
+        instanceTypes: g.instanceTypes,
+        capacityType: g.capacityType,
+        diskSize: g.diskSizeGiB,
+        scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
+      }, inRegion);
+    }
+    this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+    this.endpoint = cluster.core.endpoint;
+    this.oidc = { arn: cluster.oidcProviderArn, url: cluster.oidcProviderUrl };
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidc: this.oidc, provider: this.provider });
+  }
+}

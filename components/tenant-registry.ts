@@ -1,0 +1,50 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { EcrRepository } from "../lib/tenant-schema";
+
+export interface TenantRegistryArgs {
+  tenant: string;
+  /** The tenant's `ecr` entries with defaults applied. */
+  repositories: EcrRepository[];
+}
+
+/**
+ * A tenant's container repositories in ECR (`<tenant>/<name>`): scanned on push, optionally with
+ * immutable tags, and trimmed to the newest `keepLast` images. One per tenant and stack; clusters
+ * in other regions pull across regions.
+ */
+export class TenantRegistry extends pulumi.ComponentResource {
+  declare readonly urls: Record<string, pulumi.Output<string>>;
+  declare readonly arns: pulumi.Output<string>[];
+
+  constructor(name: string, args: TenantRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:registry:TenantRegistry", name, {}, opts);
+    const urls: Record<string, pulumi.Output<string>> = {};
+    const arns: pulumi.Output<string>[] = [];
+    for (const r of args.repositories) {
+      const repo = new aws.ecr.Repository(`${name}-${r.name}`, {
+        name: `${args.tenant}/${r.name}`,
+        imageScanningConfiguration: { scanOnPush: true },
+        imageTagMutability: r.immutableTags ? "IMMUTABLE" : "MUTABLE",
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        tags: { tenant: args.tenant },
+      }, { parent: this });
+      new aws.ecr.LifecyclePolicy(`${name}-${r.name}`, {
+        repository: repo.name,
+        policy: JSON.stringify({
+          rules: [{
+            rulePriority: 1,
+            description: `keep the newest ${r.keepLast} images`,
+            selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: r.keepLast },
+            action: { type: "expire" },
+          }],
+        }),
+      }, { parent: this });
+      urls[r.name] = repo.repositoryUrl;
+      arns.push(repo.arn);
+    }
+    this.urls = urls;
+    this.arns = arns;
+    this.registerOutputs({ urls, arns });
+  }
+}

@@ -1,0 +1,123 @@
+import * as github from "@pulumi/github";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { EksCluster, type PlatformCluster } from "./components/eks-cluster";
+import { ExistingCluster } from "./components/existing-cluster";
+import { FleetRepository } from "./components/fleet-repository";
+import { FluxBootstrap } from "./components/flux-bootstrap";
+import { SealedSecretsController } from "./components/sealed-secrets-controller";
+import { Tenant } from "./components/tenant";
+import { TenantRegistry } from "./components/tenant-registry";
+import { platformConfig } from "./lib/config";
+import { isValidationError, ValidationError } from "./lib/errors";
+import type { ClusterContext } from "./lib/objects/context";
+import { platformObjects } from "./lib/objects/platform";
+import { CONFIG_NAMESPACE, loadProject, missingSecrets, requiredSecrets, SECRET_KEY, tenantsOnStage, type LoadedProject } from "./lib/project";
+import { resolveForStage } from "./lib/resolve";
+import { isExisting } from "./lib/stack-schema";
+import { ecrRepositories } from "./lib/tenant-schema";
+
+/**
+ * The platform program: check → build → register. Everything a stack creates follows from
+ * `Pulumi.<stack>.yaml` and the files in `tenants/`; nothing here depends on the stack's name.
+ */
+export = async () => {
+  const { stack, tenants } = checkInputs();
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const onStage = tenantsOnStage(tenants, stack.stage);
+
+  const githubToken = new pulumi.Config("github").getSecret("token");
+  const githubProviders = new Map<string, github.Provider>();
+  const githubFor = (owner: string) => {
+    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken }));
+    return githubProviders.get(owner)!;
+  };
+  const fleetOwner = stack.fleet.repository.split("/")[0];
+
+  const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(`${t.name}-registry`, { tenant: t.name, repositories: ecrRepositories(t) })]));
+
+  const clusterOutputs: Record<string, unknown> = {};
+  const tenantOutputs: Record<string, unknown> = {};
+  const fleetClusters = [];
+  const fleetDeps: pulumi.Resource[] = [];
+  const fleetRepo = new FleetRepository("fleet", { fleet: stack.fleet, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, clusters: [] }, { provider: githubFor(fleetOwner) });
+
+  for (const clusterConfig of stack.clusters) {
+    const cluster: PlatformCluster = isExisting(clusterConfig)
+      ? new ExistingCluster(clusterConfig.name, { config: clusterConfig })
+      : new EksCluster(clusterConfig.name, { config: clusterConfig });
+    const onCluster = { provider: cluster.provider };
+    const ctx: ClusterContext = { cluster: clusterConfig.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: clusterConfig.receiverHost };
+    const live = onStage.filter((t) => !t.decommission);
+
+    const sealing = new SealedSecretsController(`${clusterConfig.name}-sealed-secrets`, stack.sealedSecrets, onCluster);
+    const flux = new FluxBootstrap(`${clusterConfig.name}-flux`, {
+      cluster: clusterConfig.name,
+      flux: stack.flux,
+      fleet: stack.fleet,
+      fleetRepositoryName: fleetRepo.repositoryName,
+      imageAutomation: live.some((t) => t.imageAutomation),
+      ecrAccess: registries.size > 0 && cluster.oidc ? { oidcArn: cluster.oidc.arn, oidcUrl: cluster.oidc.url } : undefined,
+    }, { ...onCluster, providers: { github: githubFor(fleetOwner) } });
+    // Custom resources need their CRDs: tenant objects wait for Flux and the Sealed Secrets controller,
+    // and so are destroyed before them.
+    const controllers = [flux.instance, sealing.chart];
+
+    const platform = platformObjects(ctx, "nginx");
+    if (stack.delivery === "direct") {
+      new k8s.yaml.v2.ConfigGroup(`${clusterConfig.name}-platform`, { objs: platform }, { ...onCluster, dependsOn: controllers });
+    }
+    fleetClusters.push({ cluster: clusterConfig.name, platformObjects: platform, tenants: onStage.map((t) => t.name) });
+
+    for (const t of onStage) {
+      const registry = registries.get(t.name);
+      const tenant = new Tenant(`${t.name}-${clusterConfig.name}`, {
+        tenant: resolveForStage(t, stack.stage),
+        context: ctx,
+        delivery: stack.delivery,
+        sealing: { certificatePem: sealing.certificatePem, nonceKey: sealing.nonceKey },
+        fleet: { repositoryName: fleetRepo.repositoryName, branch: stack.fleet.branch },
+        protectNamespace: stack.protectNamespaces,
+        secrets: {
+          slackWebhook: config.getSecret(SECRET_KEY.slackWebhook(t.name)),
+          githubStatusToken: config.getSecret(SECRET_KEY.githubStatusToken),
+        },
+        ecr: registry && flux.imageReflectorRoleName ? { urls: registry.urls, arns: registry.arns, readerRoleName: flux.imageReflectorRoleName } : undefined,
+        githubProvider: githubFor(t.source.repository.split("/")[0]),
+      }, { ...onCluster, dependsOn: controllers });
+      fleetDeps.push(tenant);
+      tenantOutputs[`${t.name}@${clusterConfig.name}`] = {
+        namespace: tenant.namespace,
+        decommissioned: t.decommission,
+        repository: tenant.repository,
+        readOnlyDeployKey: tenant.readOnly,
+        deployKeyFingerprint: tenant.deployKeyFingerprint,
+      };
+    }
+    clusterOutputs[clusterConfig.name] = {
+      endpoint: cluster.endpoint,
+      kubeconfig: cluster.kubeconfig,
+      sealingCertificate: sealing.certificatePem,
+      fleetPath: `clusters/${clusterConfig.name}`,
+      fleetDeployKeyFingerprint: flux.deployKeyFingerprint,
+    };
+  }
+  new FleetRepository("fleet-files", { fleet: { ...stack.fleet, create: false }, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, clusters: fleetClusters }, { provider: githubFor(fleetOwner), dependsOn: [fleetRepo, ...fleetDeps] });
+
+  return { stage: stack.stage, delivery: stack.delivery, clusters: clusterOutputs, tenants: tenantOutputs };
+};
+
+/** Validates the stack config, the tenant files and the secrets they need, all before any resource exists. */
+function checkInputs(): LoadedProject {
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  try {
+    const project = loadProject({ projectDir: __dirname, stack: pulumi.getStack(), config: platformConfig() });
+    const problems = missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => config.getSecret(k) !== undefined, project.stackName);
+    if (problems.length > 0) throw new ValidationError(problems);
+    return project;
+  } catch (e) {
+    // A user's mistake is reported as the list of problems, without a stack trace.
+    if (isValidationError(e)) throw new pulumi.RunError(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,33 @@
+import { stringify } from "yaml";
+import type { K8sObject } from "./objects/meta";
+
+/**
+ * Where things live in the fleet repository (see STYLE.md): `clusters/<cluster>/` entry points
+ * only, `infrastructure/<cluster>/` cluster-wide pieces, `tenants/<cluster>/<tenant>/` one folder
+ * per tenant with its own `kustomization.yaml`.
+ */
+export const fleetPaths = {
+  entryPoints: (cluster: string) => `clusters/${cluster}/platform.yaml`,
+  infrastructureDir: (cluster: string) => `infrastructure/${cluster}`,
+  tenantsDir: (cluster: string) => `tenants/${cluster}`,
+  tenantDir: (cluster: string, tenant: string) => `tenants/${cluster}/${tenant}`,
+};
+
+/** Objects as one multi-document YAML file, in the order given; stable for stable input. */
+export function toYaml(objects: K8sObject[]): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+}
+
+export function kustomizationFile(resources: string[]): string {
+  return stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources }, { lineWidth: 0 });
+}
+
+/** A folder holding `objects.yaml` and the `kustomization.yaml` that lists it. */
+export function objectFolder(dir: string, objects: string): Record<string, string> {
+  return { [`${dir}/kustomization.yaml`]: kustomizationFile(["objects.yaml"]), [`${dir}/objects.yaml`]: objects };
+}
+
+/** `tenants/<cluster>/kustomization.yaml`, listing every tenant folder of that cluster. */
+export function tenantsIndex(cluster: string, tenants: string[]): Record<string, string> {
+  return { [`${fleetPaths.tenantsDir(cluster)}/kustomization.yaml`]: kustomizationFile([...tenants].sort()) };
+}

@@ -1,0 +1,195 @@
+import type { StageTenant } from "../resolve";
+import type { ClusterContext, ResolvedValues } from "./context";
+import { API, FLUX_NAMESPACE, names, sshUrl, tenantLabels, tenantMeta, type K8sObject } from "./meta";
+import { imageAutomationObjects } from "./image";
+import { notificationObjects, receiverObjects } from "./notifications";
+import { sealedSecret } from "./sealed-secret";
+
+/**
+ * Every Kubernetes object of one tenant on one cluster, in apply order (namespace first). All of
+ * them live in the tenant's namespace and none refers to another namespace, which is what Flux's
+ * `--no-cross-namespace-refs` lockdown requires.
+ */
+export function tenantObjects(t: StageTenant, ctx: ClusterContext, values: ResolvedValues): K8sObject[] {
+  return [
+    namespace(t),
+    ...resourceLimits(t),
+    ...reconcilerRbac(t),
+    ...networkPolicies(t, ctx),
+    sealedSecret(t, names.deployKeySecret(t.name), values.sealed),
+    ...gitSync(t),
+    ...helmRepositories(t),
+    ...imageAutomationObjects(t, values),
+    ...notificationObjects(t, values),
+    ...receiverObjects(t, ctx, values),
+  ];
+}
+
+/** Owners become labels (selectable) and one annotation (readable). */
+export function namespace(t: StageTenant): K8sObject {
+  const ownerLabels = Object.fromEntries(t.owners.map((o) => [`owner.eks-gitops.io/${o}`, "true"]));
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: t.namespace,
+      labels: tenantLabels(t.name, {
+        ...ownerLabels,
+        "pod-security.kubernetes.io/enforce": t.podSecurity.enforce,
+        "pod-security.kubernetes.io/warn": t.podSecurity.warn,
+        "pod-security.kubernetes.io/audit": t.podSecurity.audit,
+      }),
+      annotations: {
+        "eks-gitops.io/owners": t.owners.join(","),
+        "eks-gitops.io/tenant-file": t.file,
+        // A namespace leaves only through `decommission: true`; until then Flux must never prune it,
+        // even if its file vanishes from the fleet repository.
+        ...(t.decommission ? {} : { "kustomize.toolkit.fluxcd.io/prune": "disabled" }),
+      },
+    },
+  };
+}
+
+export function resourceLimits(t: StageTenant): K8sObject[] {
+  const quota: K8sObject = {
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: tenantMeta(t, `${t.name}-quota`),
+    spec: {
+      hard: {
+        "requests.cpu": t.quota.cpu,
+        "requests.memory": t.quota.memory,
+        "limits.memory": t.quota.memory,
+        ...(t.quota.pods !== undefined ? { pods: String(t.quota.pods) } : {}),
+      },
+    },
+  };
+  if (!t.limits) return [quota];
+  const l = t.limits;
+  const limitRange: K8sObject = {
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: tenantMeta(t, `${t.name}-limits`),
+    spec: {
+      limits: [
+        {
+          type: "Container",
+          default: { cpu: l.defaultCpu, memory: l.defaultMemory },
+          defaultRequest: { cpu: l.defaultRequestCpu ?? l.defaultCpu, memory: l.defaultRequestMemory ?? l.defaultMemory },
+        },
+      ],
+    },
+  };
+  return [quota, limitRange];
+}
+
+const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+const READ_VERBS = ["get", "list", "watch"];
+
+/**
+ * What a tenant's reconciler may manage in its own namespace. Deliberately absent: ServiceAccounts
+ * (read only), RBAC objects, NetworkPolicies, and everything cluster-scoped (a Role cannot grant
+ * those). Secrets are writable because Helm keeps releases in them; the platform's
+ * ValidatingAdmissionPolicy limits the reconciler to `helm.sh/release.v1` Secrets.
+ */
+export const RECONCILER_RULES = [
+  { apiGroups: [""], resources: ["pods", "services", "configmaps", "persistentvolumeclaims", "secrets"], verbs: ALL_VERBS },
+  { apiGroups: [""], resources: ["serviceaccounts", "events", "endpoints", "pods/log"], verbs: READ_VERBS },
+  { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"], verbs: ALL_VERBS },
+  { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL_VERBS },
+  { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL_VERBS },
+  { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL_VERBS },
+  { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL_VERBS },
+  { apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], verbs: ALL_VERBS },
+  {
+    apiGroups: [
+      "source.toolkit.fluxcd.io",
+      "kustomize.toolkit.fluxcd.io",
+      "helm.toolkit.fluxcd.io",
+      "image.toolkit.fluxcd.io",
+      "notification.toolkit.fluxcd.io",
+    ],
+    resources: ["*"],
+    verbs: ALL_VERBS,
+  },
+];
+
+export function reconcilerRbac(t: StageTenant): K8sObject[] {
+  const name = names.reconciler(t.name);
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: tenantMeta(t, name), automountServiceAccountToken: false },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: tenantMeta(t, name), rules: RECONCILER_RULES },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: tenantMeta(t, name),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+      subjects: [{ kind: "ServiceAccount", name, namespace: t.namespace }],
+    },
+  ];
+}
+
+/** Pods accept traffic from their own namespace and from the platform's ingress and Flux only. */
+export function networkPolicies(t: StageTenant, ctx: ClusterContext): K8sObject[] {
+  if (t.network.isolation === "none") return [];
+  const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+  return [
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: tenantMeta(t, "deny-from-other-namespaces"),
+      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: tenantMeta(t, "allow-from-platform"),
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [fromNamespace(ctx.ingressNamespace), fromNamespace(FLUX_NAMESPACE)] }],
+      },
+    },
+  ];
+}
+
+/** The team's repository as a Flux source, applied as the team's reconciler. */
+export function gitSync(t: StageTenant): K8sObject[] {
+  return [
+    {
+      apiVersion: API.source,
+      kind: "GitRepository",
+      metadata: tenantMeta(t, t.name),
+      spec: {
+        interval: t.source.interval,
+        url: sshUrl(t.source.repository),
+        ref: { branch: t.source.branch },
+        secretRef: { name: names.deployKeySecret(t.name) },
+      },
+    },
+    {
+      apiVersion: API.kustomize,
+      kind: "Kustomization",
+      metadata: tenantMeta(t, t.name),
+      spec: {
+        interval: t.source.interval,
+        retryInterval: "1m",
+        timeout: "5m",
+        sourceRef: { kind: "GitRepository", name: t.name },
+        path: t.source.path,
+        prune: true,
+        serviceAccountName: names.reconciler(t.name),
+        targetNamespace: t.namespace,
+      },
+    },
+  ];
+}
+
+export function helmRepositories(t: StageTenant): K8sObject[] {
+  return t.helmRepositories.map((r) => ({
+    apiVersion: API.source,
+    kind: "HelmRepository",
+    metadata: tenantMeta(t, r.name),
+    spec: { interval: r.interval, url: r.url, ...(r.url.startsWith("oci://") ? { type: "oci" } : {}) },
+  }));
+}

@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One resource registration, as `pulumi up` would receive it, with secrets redacted. */
+export interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  custom: boolean;
+  parent?: string;
+  provider?: string;
+  dependsOn: string[];
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+  ignoreChanges?: string[];
+  inputs: Record<string, unknown>;
+}
+
+export const REDACTED = "[secret]";
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  hasProtect(): boolean;
+  getProtect(): boolean;
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/**
+ * Installs Pulumi's mock runtime with the given mocks and records every registration request in
+ * full (options included, which the mocks API alone does not show). Call before running the program.
+ */
+export async function recordRegistrations(mocks: pulumi.runtime.Mocks, project: string, stack: string): Promise<Registration[]> {
+  const records: Registration[] = [];
+  await pulumi.runtime.setMocks(mocks, project, stack, false);
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    records.push(toRegistration(req, project, stack));
+    return original(req, cb);
+  };
+  return records;
+}
+
+function toRegistration(req: RegisterRequest, project: string, stack: string): Registration {
+  const parent = req.getParent();
+  const type = req.getType();
+  const name = req.getName();
+  const ignore = req.getIgnorechangesList();
+  return {
+    type,
+    name,
+    urn: `urn:pulumi:${stack}::${project}::${type}::${name}`,
+    custom: req.getCustom(),
+    ...(parent ? { parent } : {}),
+    ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+    dependsOn: [...new Set(req.getDependenciesList())].sort(),
+    ...(req.hasProtect() && req.getProtect() ? { protect: true } : {}),
+    ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
+    ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
+    ...(ignore.length ? { ignoreChanges: ignore } : {}),
+    inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+  };
+}
+
+/** Replaces every value Pulumi marks secret with "[secret]", at any depth. */
+export function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return REDACTED;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactSecrets(v)]));
+}
+
+/** Waits until every registration the program started has been answered. */
+export async function settle(): Promise<void> {
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+/** Resolves stack outputs, replacing secret values with "[secret]". */
+export async function resolveOutputs(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    const out = value as unknown as { isSecret: Promise<boolean>; promise(): Promise<unknown> };
+    if (await out.isSecret) return REDACTED;
+    return resolveOutputs(await out.promise());
+  }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutputs));
+  if (value === null || typeof value !== "object" || pulumi.Resource.isInstance(value)) return value;
+  const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)] as const));
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+}

@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { parseConfigValue } from "../lib/config";
+import { CONFIG_NAMESPACE, loadProject, readStackFile, requiredSecrets } from "../lib/project";
+import { recordRegistrations, resolveOutputs, settle, type Registration } from "./recorder";
+import { standinMocks, type StandinOptions } from "./standins";
+import { readYamlMapping } from "../lib/yaml-file";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const PROJECT_NAME = "platform";
+
+export interface RunOptions {
+  stack: string;
+  /** Tenant folder to use instead of the stack's `platform:tenantsDir`. */
+  tenantsDir?: string;
+  sealingCertPem?: string;
+  /** Extra config (`ns:key` → value) on top of the stack file, e.g. secrets in tests. */
+  config?: Record<string, string>;
+  mocks?: (o: StandinOptions) => pulumi.runtime.Mocks;
+  /** Give the secrets tenants need stand-in values (the offline plan has no real ones). @default true */
+  standinSecrets?: boolean;
+}
+
+export interface RunResult {
+  registrations: Registration[];
+  outputs: unknown;
+}
+
+/**
+ * Runs the very program `pulumi up` runs (index.ts) under Pulumi's mock runtime, with the stack's
+ * config read from `Pulumi.<stack>.yaml` as Pulumi would present it. Secrets the stack file holds
+ * encrypted, and those the tenants need but the file lacks, get stand-in values: they are never
+ * real here, and they are redacted in everything written.
+ */
+export async function runProgram(o: RunOptions): Promise<RunResult> {
+  const config = stackConfig(o.stack);
+  if (o.tenantsDir) config["platform:tenantsDir"] = path.resolve(o.tenantsDir);
+  if (o.standinSecrets !== false) addStandinSecrets(o.stack, config);
+  Object.assign(config, o.config ?? {});
+  const secretKeys = Object.keys(config).filter((k) => /slackWebhook-|githubStatusToken|github:token/.test(k) || config[k].startsWith("offline-standin"));
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  const region = config["aws:region"] ?? "eu-west-1";
+  const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem }), PROJECT_NAME, o.stack);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program: () => Promise<Record<string, unknown>> = require("../index");
+  const outputs = await program();
+  const resolved = await resolveOutputs(outputs);
+  await settle();
+  return { registrations: records, outputs: resolved };
+}
+
+/** All config of a stack file as Pulumi hands it to programs: `ns:key` → string (JSON for objects). */
+function stackConfig(stack: string): Record<string, string> {
+  const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+  readStackFile(PROJECT_DIR, stack); // existence is checked by the program's own validation
+  const parsed = readYamlMapping(file, `Pulumi.${stack}.yaml`);
+  const entries = Object.entries((parsed.value as { config?: Record<string, unknown> } | undefined)?.config ?? {});
+  return Object.fromEntries(entries.map(([k, v]) => [k, isSecure(v) ? "offline-standin-secret" : typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+/** Stand-ins for the secret config keys the tenants need; invalid input is left for the program to report. */
+function addStandinSecrets(stack: string, config: Record<string, string>): void {
+  const platform = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`)).map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), parseConfigValue(v)]));
+  let project;
+  try {
+    project = loadProject({ projectDir: PROJECT_DIR, stack, config: platform });
+  } catch {
+    return;
+  }
+  for (const need of requiredSecrets(project.tenants, project.stack.stage)) {
+    config[`${CONFIG_NAMESPACE}:${need.key}`] ??= `offline-standin-${need.key}`;
+  }
+}
+
+const isSecure = (v: unknown) => typeof v === "object" && v !== null && "secure" in v;

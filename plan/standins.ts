@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { STANDIN_SEALING_CERT_PEM, standinKeyFor } from "./standin-keys";
+
+/**
+ * Offline stand-ins for the cloud: what each provider would return, faithful where it is cheap
+ * (real keys and certificates, so SealedSecrets are real ciphertexts) and stable everywhere else
+ * (ids, endpoints and URLs derived from names, never from clocks or randomness).
+ */
+export interface StandinOptions {
+  /** Seal with this certificate (e.g. a live cluster's) instead of the stand-in one. */
+  sealingCertPem?: string;
+  /** AWS region for resources that do not name one. */
+  region: string;
+}
+
+const ACCOUNT = "111122223333";
+const hash = (s: string, n = 12) => createHash("sha256").update(s).digest("hex").slice(0, n);
+
+/** A value the engine would treat as secret, in the wire format the SDK understands. */
+export const secretValue = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
+
+export function standinMocks(o: StandinOptions): pulumi.runtime.Mocks {
+  return {
+    newResource(args) {
+      const state = { ...args.inputs, ...outputsFor(args.type, args.name, args.inputs, o) };
+      return { id: `${args.name}-${hash(args.type + args.name, 8)}`, state };
+    },
+    call(args) {
+      if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
+        return { names: ["a", "b", "c"].map((z) => `${o.region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `euw1-az${z}`) };
+      }
+      return args.inputs;
+    },
+  };
+}
+
+function outputsFor(type: string, name: string, inputs: Record<string, unknown>, o: StandinOptions): Record<string, unknown> {
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey": {
+      const k = standinKeyFor(name, String(inputs.algorithm ?? "RSA"));
+      return {
+        ...k,
+        privateKeyPem: secretValue(k.privateKeyPem),
+        privateKeyOpenssh: secretValue(k.privateKeyOpenssh),
+        privateKeyPemPkcs8: secretValue(k.privateKeyPemPkcs8),
+      };
+    }
+    case "tls:index/selfSignedCert:SelfSignedCert":
+      return { certPem: o.sealingCertPem ?? STANDIN_SEALING_CERT_PEM, validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: "2036-01-01T00:00:00Z" };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: secretValue(createHash("sha256").update(`standin:${name}`).digest("hex").slice(0, Number(inputs.length ?? 32))) };
+    case "eks:index:Cluster": {
+      const endpoint = `https://${hash(name, 32).toUpperCase()}.gr7.${o.region}.eks.amazonaws.com`;
+      const clusterName = String(inputs.name ?? name);
+      return {
+        kubeconfigJson: secretValue(JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: clusterName, cluster: { server: endpoint } }] })),
+        core: { endpoint },
+        oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${o.region}.amazonaws.com/id/${hash(name, 32).toUpperCase()}`,
+        oidcProviderUrl: `https://oidc.eks.${o.region}.amazonaws.com/id/${hash(name, 32).toUpperCase()}`,
+      };
+    }
+    case "aws:ecr/repository:Repository":
+      return { arn: `arn:aws:ecr:${o.region}:${ACCOUNT}:repository/${inputs.name}`, repositoryUrl: `${ACCOUNT}.dkr.ecr.${o.region}.amazonaws.com/${inputs.name}` };
+    case "aws:iam/role:Role":
+      return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:${o.region}:${ACCOUNT}:key/${hash(name, 8)}-0000-4000-8000-${hash(name + "k", 12)}` };
+    case "github:index/repository:Repository":
+      return { name: inputs.name, fullName: `acme/${inputs.name}` };
+    default:
+      return {};
+  }
+}

@@ -1,0 +1,110 @@
+import * as assert from "node:assert/strict";
+import { NAMESPACE_TYPE, summarizeEvents, TENANT_TYPE } from "../../automation/changes";
+import { step, urn } from "./fakes";
+
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+const QUOTA = "kubernetes:core/v1:ResourceQuota";
+const REPO = "github:index/repository:Repository";
+const BUCKET = "aws:s3/bucket:Bucket";
+
+const tenantUrn = (component: string) => urn(TENANT_TYPE, component);
+const inTenant = (type: string, name: string) => urn(type, name, [TENANT_TYPE]);
+
+describe("engine events → stack changes", () => {
+  it("creates, updates, deletes and replaces are counted by resource type", () => {
+    const changes = summarizeEvents([
+      step("create", urn(BUCKET, "logs"), BUCKET),
+      step("create", urn(BUCKET, "state"), BUCKET),
+      step("update", urn(QUOTA, "q"), QUOTA),
+      step("delete", urn(ROLE, "rb"), ROLE),
+      step("replace", urn(QUOTA, "q2"), QUOTA),
+      step("same", urn(REPO, "unchanged"), REPO),
+    ]);
+    assert.deepEqual(changes.byType, {
+      [BUCKET]: { create: 2, update: 0, delete: 0, replace: 0 },
+      [QUOTA]: { create: 0, update: 1, delete: 0, replace: 1 },
+      [ROLE]: { create: 0, update: 0, delete: 1, replace: 0 },
+    });
+  });
+
+  it("a step reported by both its pre-event and its outputs event counts once", () => {
+    const u = urn(BUCKET, "logs");
+    const changes = summarizeEvents([step("create", u, BUCKET), step("create", u, BUCKET, { outputs: true })]);
+    assert.equal(changes.byType[BUCKET].create, 1);
+  });
+
+  it("a replacement counts once, not once per replacement sub-step", () => {
+    const u = urn(BUCKET, "logs");
+    const changes = summarizeEvents([
+      step("create-replacement", u, BUCKET),
+      step("replace", u, BUCKET),
+      step("delete-replaced", u, BUCKET),
+    ]);
+    assert.deepEqual(changes.byType[BUCKET], { create: 0, update: 0, delete: 0, replace: 1 });
+  });
+
+  it("tenants touched are the tenant components with a changed resource, split into tenant and cluster", () => {
+    const changes = summarizeEvents([
+      step("same", tenantUrn("app-a-dev-euw1"), TENANT_TYPE),
+      step("same", tenantUrn("sock-shop-dev-euw1"), TENANT_TYPE),
+      step("same", tenantUrn("flask-app-dev-euw1"), TENANT_TYPE),
+      step("update", inTenant(QUOTA, "app-a-dev-euw1-quota"), QUOTA, { parent: tenantUrn("app-a-dev-euw1") }),
+      // created outside the component but named after it
+      step("create", urn(REPO, "sock-shop-dev-euw1-repo"), REPO),
+      step("same", inTenant(ROLE, "flask-app-dev-euw1-rb"), ROLE, { parent: tenantUrn("flask-app-dev-euw1") }),
+      step("create", urn(BUCKET, "platform-logs"), BUCKET),
+    ], ["app-a", "flask-app", "sock-shop"]);
+    assert.deepEqual(changes.tenants, ["app-a (dev-euw1)", "sock-shop (dev-euw1)"]);
+  });
+
+  it("a resource nested below a tenant's sub-component still belongs to that tenant", () => {
+    const sub = urn("platform:tenant:Delivery", "app-a-dev-euw1-delivery", [TENANT_TYPE]);
+    const changes = summarizeEvents([
+      step("same", tenantUrn("app-a-dev-euw1"), TENANT_TYPE),
+      step("same", sub, "platform:tenant:Delivery", { parent: tenantUrn("app-a-dev-euw1") }),
+      step("update", urn(ROLE, "deliverer", [TENANT_TYPE, "platform:tenant:Delivery"]), ROLE, { parent: sub }),
+    ], ["app-a"]);
+    assert.deepEqual(changes.tenants, ["app-a (dev-euw1)"]);
+  });
+
+  it("without tenant names to split on, the tenant component name is reported whole", () => {
+    const changes = summarizeEvents([step("create", tenantUrn("app-a-dev-euw1"), TENANT_TYPE)]);
+    assert.deepEqual(changes.tenants, ["app-a-dev-euw1"]);
+  });
+
+  it("a deleted tenant namespace names the namespace, tenant and cluster", () => {
+    const changes = summarizeEvents([
+      step("delete", tenantUrn("app-a-dev-euw1"), TENANT_TYPE),
+      step("delete", inTenant(NAMESPACE_TYPE, "app-a-dev-euw1-ns"), NAMESPACE_TYPE, {
+        parent: tenantUrn("app-a-dev-euw1"),
+        k8sName: "app-a",
+      }),
+    ]);
+    assert.deepEqual(changes.namespaceDeletions, [
+      { op: "delete", namespace: "app-a", tenant: "app-a", cluster: "dev-euw1", urn: inTenant(NAMESPACE_TYPE, "app-a-dev-euw1-ns") },
+    ]);
+  });
+
+  it("a replaced namespace counts as a namespace deletion, an updated one does not", () => {
+    const changes = summarizeEvents([
+      step("replace", urn(NAMESPACE_TYPE, "ingress"), NAMESPACE_TYPE, { k8sName: "ingress-nginx" }),
+      step("update", urn(NAMESPACE_TYPE, "flux"), NAMESPACE_TYPE, { k8sName: "flux-system" }),
+    ]);
+    assert.deepEqual(changes.namespaceDeletions.map((d) => [d.op, d.namespace, d.tenant]), [["replace", "ingress-nginx", undefined]]);
+  });
+
+  it("only deletions of protected resources are reported as protected deletions", () => {
+    const changes = summarizeEvents([
+      step("delete", urn(BUCKET, "state"), BUCKET, { protect: true }),
+      step("replace", urn(BUCKET, "audit"), BUCKET, { protect: true }),
+      step("delete", urn(BUCKET, "scratch"), BUCKET),
+      step("update", urn(BUCKET, "logs"), BUCKET, { protect: true }),
+    ]);
+    assert.deepEqual(changes.protectedDeletions.map((d) => `${d.op} ${d.name}`), ["delete state", "replace audit"]);
+  });
+
+  it("events without resource steps are ignored", () => {
+    const changes = summarizeEvents([{ sequence: 1, timestamp: 0, stdoutEvent: { message: "hi", color: "never" } }]);
+    assert.deepEqual(changes, { byType: {}, tenants: [], namespaceDeletions: [], protectedDeletions: [] });
+  });
+});
