@@ -12,7 +12,8 @@ import { platformConfig } from "./lib/config";
 import { isValidationError, ValidationError } from "./lib/errors";
 import type { ClusterContext } from "./lib/objects/context";
 import { platformObjects } from "./lib/objects/platform";
-import { CONFIG_NAMESPACE, loadProject, missingSecrets, requiredSecrets, SECRET_KEY, tenantsOnStage, type LoadedProject } from "./lib/project";
+import { CONFIG_NAMESPACE, loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
+import { removalProblems, tenantKey, type PreviousTenant } from "./lib/removal";
 import { resolveForStage } from "./lib/resolve";
 import { isExisting } from "./lib/stack-schema";
 import { ecrRepositories } from "./lib/tenant-schema";
@@ -22,7 +23,7 @@ import { ecrRepositories } from "./lib/tenant-schema";
  * `Pulumi.<stack>.yaml` and the files in `tenants/`; nothing here depends on the stack's name.
  */
 export = async () => {
-  const { stack, tenants } = checkInputs();
+  const { stack, tenants } = await checkInputs();
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const onStage = tenantsOnStage(tenants, stack.stage);
 
@@ -86,7 +87,7 @@ export = async () => {
         githubProvider: githubFor(t.source.repository.split("/")[0]),
       }, { ...onCluster, dependsOn: controllers });
       fleetDeps.push(tenant);
-      tenantOutputs[`${t.name}@${clusterConfig.name}`] = {
+      tenantOutputs[tenantKey(t.name, clusterConfig.name)] = {
         namespace: tenant.namespace,
         decommissioned: t.decommission,
         repository: tenant.repository,
@@ -108,11 +109,14 @@ export = async () => {
 };
 
 /** Validates the stack config, the tenant files and the secrets they need, all before any resource exists. */
-function checkInputs(): LoadedProject {
+async function checkInputs(): Promise<LoadedProject> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   try {
     const project = loadProject({ projectDir: __dirname, stack: pulumi.getStack(), config: platformConfig() });
-    const problems = missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => config.getSecret(k) !== undefined, project.stackName);
+    const problems = [
+      ...missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => config.getSecret(k) !== undefined, project.stackName),
+      ...removalProblems(await previousTenants(), project.tenants, project.stack.stage, project.stack.clusters.map((c) => c.name), stackFileName(project.stackName)),
+    ];
     if (problems.length > 0) throw new ValidationError(problems);
     return project;
   } catch (e) {
@@ -120,4 +124,11 @@ function checkInputs(): LoadedProject {
     if (isValidationError(e)) throw new pulumi.RunError(e.message);
     throw e;
   }
+}
+
+/** The `tenants` output of this stack's last update, read through a reference to the stack itself. */
+async function previousTenants(): Promise<Record<string, PreviousTenant>> {
+  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+  const value = await new Promise<unknown>((resolve) => self.getOutput("tenants").apply(resolve));
+  return (value ?? {}) as Record<string, PreviousTenant>;
 }

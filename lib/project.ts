@@ -47,7 +47,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     raw = read.config;
   }
   const stack = parseStackConfig(raw ?? {}, file, problems);
-  const tenantsDir = opts.tenantsDir ?? path.join(opts.projectDir, stack?.tenantsDir ?? "tenants");
+  const tenantsDir = opts.tenantsDir ?? path.resolve(opts.projectDir, stack?.tenantsDir ?? "tenants");
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
   const loaded = loadTenants(tenantsDir, {
     knownStages: stack && !knownStages.includes(stack.stage) ? [...knownStages, stack.stage].sort() : knownStages,

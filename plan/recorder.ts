@@ -40,7 +40,7 @@ interface RegisterRequest {
  */
 export async function recordRegistrations(mocks: pulumi.runtime.Mocks, project: string, stack: string): Promise<Registration[]> {
   const records: Registration[] = [];
-  await pulumi.runtime.setMocks(mocks, project, stack, false);
+  await pulumi.runtime.setMocks(mocks, project, stack, false, "organization");
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -58,7 +58,7 @@ function toRegistration(req: RegisterRequest, project: string, stack: string): R
   return {
     type,
     name,
-    urn: `urn:pulumi:${stack}::${project}::${type}::${name}`,
+    urn: urnOf(parent, type, name, project, stack),
     custom: req.getCustom(),
     ...(parent ? { parent } : {}),
     ...(req.getProvider() ? { provider: req.getProvider() } : {}),
@@ -69,6 +69,12 @@ function toRegistration(req: RegisterRequest, project: string, stack: string): R
     ...(ignore.length ? { ignoreChanges: ignore } : {}),
     inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
   };
+}
+
+/** The URN Pulumi gives a resource: its type is qualified by its parent's type. */
+function urnOf(parent: string, type: string, name: string, project: string, stack: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
 /** Replaces every value Pulumi marks secret with "[secret]", at any depth. */

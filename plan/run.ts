@@ -17,6 +17,8 @@ export interface RunOptions {
   /** Extra config (`ns:key` → value) on top of the stack file, e.g. secrets in tests. */
   config?: Record<string, string>;
   mocks?: (o: StandinOptions) => pulumi.runtime.Mocks;
+  /** Outputs of the previous update (e.g. an earlier plan's), for the tenant-removal guard. */
+  previousOutputs?: Record<string, unknown>;
   /** Give the secrets tenants need stand-in values (the offline plan has no real ones). @default true */
   standinSecrets?: boolean;
 }
@@ -40,7 +42,7 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   const secretKeys = Object.keys(config).filter((k) => /slackWebhook-|githubStatusToken|github:token/.test(k) || config[k].startsWith("offline-standin"));
   pulumi.runtime.setAllConfig(config, secretKeys);
   const region = config["aws:region"] ?? "eu-west-1";
-  const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem }), PROJECT_NAME, o.stack);
+  const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem, previousOutputs: o.previousOutputs }), PROJECT_NAME, o.stack);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program: () => Promise<Record<string, unknown>> = require("../index");
   const outputs = await program();

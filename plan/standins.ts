@@ -12,6 +12,8 @@ export interface StandinOptions {
   sealingCertPem?: string;
   /** AWS region for resources that do not name one. */
   region: string;
+  /** Outputs of the stack's previous update, as its self-reference reads them (none: a first update). */
+  previousOutputs?: Record<string, unknown>;
 }
 
 const ACCOUNT = "111122223333";
@@ -66,6 +68,8 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>,
       return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
     case "aws:kms/key:Key":
       return { arn: `arn:aws:kms:${o.region}:${ACCOUNT}:key/${hash(name, 8)}-0000-4000-8000-${hash(name + "k", 12)}` };
+    case "pulumi:pulumi:StackReference":
+      return { outputs: o.previousOutputs ?? {}, secretOutputNames: [] };
     case "github:index/repository:Repository":
       return { name: inputs.name, fullName: `acme/${inputs.name}` };
     default:

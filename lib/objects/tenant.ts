@@ -41,7 +41,6 @@ export function namespace(t: StageTenant): K8sObject {
       }),
       annotations: {
         "eks-gitops.io/owners": t.owners.join(","),
-        "eks-gitops.io/tenant-file": t.file,
         // A namespace leaves only through `decommission: true`; until then Flux must never prune it,
         // even if its file vanishes from the fleet repository.
         ...(t.decommission ? {} : { "kustomize.toolkit.fluxcd.io/prune": "disabled" }),

@@ -1,0 +1,54 @@
+import { parseAllDocuments } from "yaml";
+import type { K8sObject } from "../lib/objects/meta";
+import { TENANT_LABEL } from "../lib/objects/meta";
+import type { Registration } from "./recorder";
+
+/** Kubernetes objects per cluster and per owner (`<tenant>` or `platform`). */
+export type Manifests = Record<string, Record<string, K8sObject[]>>;
+
+const urnName = (urn: string) => urn.split("::").pop() ?? urn;
+/** A provider reference is `<provider URN>::<id>`. */
+export const providerUrn = (ref: string) => ref.slice(0, ref.lastIndexOf("::"));
+
+/**
+ * Every Kubernetes object the stack would create, whatever the delivery: objects committed to the
+ * fleet repository (parsed back from the files) and objects applied by a Kubernetes provider.
+ */
+export function manifestsFrom(registrations: Registration[]): Manifests {
+  const out: Manifests = {};
+  const add = (cluster: string, o: K8sObject) => {
+    const owner = o.metadata?.labels?.[TENANT_LABEL] ?? "platform";
+    ((out[cluster] ??= {})[owner] ??= []).push(o);
+  };
+  const clusterOfProvider = providerClusters(registrations);
+  for (const r of registrations) {
+    if (r.type === "github:index/repositoryFile:RepositoryFile") {
+      const file = String(r.inputs.file);
+      const cluster = /^(?:tenants|infrastructure|clusters)\/([^/]+)\//.exec(file)?.[1];
+      if (!cluster || file.endsWith("kustomization.yaml") || typeof r.inputs.content !== "string") continue;
+      for (const doc of parseAllDocuments(r.inputs.content)) {
+        const o = doc.toJS() as K8sObject | null;
+        if (o) add(cluster, o);
+      }
+      continue;
+    }
+    const cluster = r.provider ? clusterOfProvider.get(providerUrn(r.provider)) : undefined;
+    if (!cluster || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm")) continue;
+    if (r.type === "kubernetes:yaml/v2:ConfigGroup") {
+      for (const o of (r.inputs.objs as K8sObject[] | undefined) ?? []) add(cluster, o);
+      continue;
+    }
+    const { apiVersion, kind, metadata, ...rest } = r.inputs as K8sObject;
+    add(cluster, { apiVersion, kind, metadata, ...rest });
+  }
+  return out;
+}
+
+/** Maps a Kubernetes provider's URN to the cluster component that made it. */
+function providerClusters(registrations: Registration[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const r of registrations) {
+    if (r.type === "pulumi:providers:kubernetes" && r.parent) map.set(r.urn, urnName(r.parent));
+  }
+  return map;
+}

@@ -1,0 +1,53 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { toYaml } from "../lib/fleet";
+import type { Manifests } from "./manifests";
+import type { Registration } from "./recorder";
+
+export interface PlanFile {
+  stack: string;
+  counts: { resources: number; byProvider: Record<string, number>; byType: Record<string, number> };
+  resources: Array<Omit<Registration, "urn" | "custom"> & { urn: string }>;
+  outputs: unknown;
+}
+
+/** The package a resource type comes from (`aws`, `kubernetes`, ...; `platform` for our components). */
+export const providerOf = (type: string) => (type.startsWith("pulumi:providers:") ? type.split(":")[2] : type.split(":")[0]);
+
+export function planFile(stack: string, registrations: Registration[], outputs: unknown): PlanFile {
+  const count = (key: (r: Registration) => string) =>
+    Object.fromEntries(Object.entries(registrations.reduce<Record<string, number>>((acc, r) => ({ ...acc, [key(r)]: (acc[key(r)] ?? 0) + 1 }), {})).sort());
+  return {
+    stack,
+    counts: { resources: registrations.length, byProvider: count((r) => providerOf(r.type)), byType: count((r) => r.type) },
+    resources: [...registrations]
+      .sort((a, b) => a.urn.localeCompare(b.urn))
+      .map(({ custom: _custom, provider, ...r }) => ({ ...r, ...(provider ? { provider: provider.slice(0, provider.lastIndexOf("::")) } : {}) })),
+    outputs,
+  };
+}
+
+/** Fleet repository files by path, exactly as the program would commit them. */
+export function fleetFilesFrom(registrations: Registration[]): Record<string, string> {
+  return Object.fromEntries(
+    registrations
+      .filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")
+      .map((r) => [String(r.inputs.file), String(r.inputs.content)] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** Replaces `out` with the plan, the manifests per cluster and owner, and the fleet files. */
+export function writePlan(out: string, plan: PlanFile, manifests: Manifests, fleet: Record<string, string>): void {
+  fs.rmSync(out, { recursive: true, force: true });
+  const write = (rel: string, content: string) => {
+    const file = path.join(out, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+  };
+  write("plan.json", JSON.stringify(plan, null, 2) + "\n");
+  for (const [cluster, owners] of Object.entries(manifests)) {
+    for (const [owner, objects] of Object.entries(owners)) write(path.join("manifests", cluster, `${owner}.yaml`), toYaml(objects));
+  }
+  for (const [file, content] of Object.entries(fleet)) write(path.join("fleet", file), content);
+}
