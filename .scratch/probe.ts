@@ -73,3 +73,5 @@ for (const [k, v] of Object.entries(cases)) {
   const r = loadTenants(d, { knownStages: ["dev", "prod"], reservedNamespaces: [...SYSTEM_NAMESPACES, "sealed-secrets", "ingress-nginx"] }, "tenants");
   console.log(`## ${k}`); r.problems.forEach((p) => console.log("   " + formatProblem(p)));
 }
+import { parseYamlMapping } from "../lib/yaml-file";
+for (const t of ["a: 1\na: 2\n", "a: {b: 1, b: 2}\n", "x:\n  - name: a\n    name: b\n", "'q': 1\n\"q\": 2\n"]) console.log(parseYamlMapping(t, "f").problems.map(formatProblem));

@@ -9,7 +9,7 @@ const prod = fs.readFileSync("Pulumi.prod.yaml", "utf8");
 const cases: Record<string, string> = {
   clusterz: dev.replace("platform:clusters:", "platform:clusterz:"),
   nofleet: dev.replace(/  platform:fleet:\n    repository: acme\/eks-gitops-fleet\n    branch: main\n/, ""),
-  region: dev.replace("region: eu-west-1", "region: europe"),
+  region: dev.replace("      region: eu-west-1", "      region: europe"),
   minmax: dev.replace("minSize: 1", "minSize: 5"),
   dupcluster: dev.replace("  platform:clusters:\n", "  platform:clusters:\n    - name: dev-euw1\n      existing: {context: kind}\n"),
   stage: dev.replace("platform:stage: dev", "platform:stage: Dev"),

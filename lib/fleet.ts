@@ -13,9 +13,12 @@ export const fleetPaths = {
   tenantDir: (cluster: string, tenant: string) => `tenants/${cluster}/${tenant}`,
 };
 
-/** Objects as one multi-document YAML file, in the order given; stable for stable input. */
-export function toYaml(objects: K8sObject[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+/**
+ * Objects as one multi-document YAML file, in the order given; stable for stable input.
+ * `sortKeys` gives one canonical form whatever path the objects took (the Pulumi engine sorts keys).
+ */
+export function toYaml(objects: K8sObject[], sortKeys = false): string {
+  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: sortKeys })).join("---\n");
 }
 
 export function kustomizationFile(resources: string[]): string {

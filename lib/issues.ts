@@ -25,7 +25,9 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
     case "invalid_union": {
       const branch = bestBranch(issue.errors);
       if (branch) return problemsFromIssues(branch, file, input, schema, path);
-      return [at(issue.message === "Invalid input" ? "does not match any allowed form" : issue.message)];
+      if (issue.message !== "Invalid input") return [at(issue.message)];
+      const expected = scalarAlternatives(issue.errors);
+      return [at(expected ? `must be ${expected.map(article).join(" or ")}, not ${kindOf(value)}` : "does not match any allowed form")];
     }
     case "invalid_type":
       if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
@@ -33,19 +35,40 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
     case "invalid_value":
       return [at(`must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`)];
     case "too_small":
-      if (issue.origin === "array" && issue.message.startsWith("Too small")) return [at(`must have at least ${issue.minimum} item(s)`)];
-      return [at(issue.message.startsWith("Too small") ? `must be at least ${issue.minimum}` : issue.message)];
+      if (!issue.message.startsWith("Too small")) return [at(issue.message)];
+      if (issue.origin === "array") return [at(`must have at least ${issue.minimum} item(s)`)];
+      if (issue.origin === "string") return [at(Number(issue.minimum) === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters long`)];
+      // `positive()` is a minimum of 0 that excludes 0: "must be at least 0" would reject the value it names.
+      return [at(issue.inclusive === false ? `must be greater than ${issue.minimum}` : `must be at least ${issue.minimum}`)];
     case "too_big":
-      return [at(issue.message.startsWith("Too big") ? `must be at most ${issue.maximum}` : issue.message)];
+      if (!issue.message.startsWith("Too big")) return [at(issue.message)];
+      if (issue.origin === "array") return [at(`must have at most ${issue.maximum} item(s)`)];
+      if (issue.origin === "string") return [at(`must be at most ${issue.maximum} characters long`)];
+      return [at(issue.inclusive === false ? `must be less than ${issue.maximum}` : `must be at most ${issue.maximum}`)];
+    case "invalid_format":
+      if (!issue.message.startsWith("Invalid")) return [at(issue.message)];
+      return [at(issue.format === "regex" && issue.pattern ? `does not have the expected form (${issue.pattern})` : `is not a valid ${issue.format === "email" ? "e-mail address" : issue.format}`)];
     default:
       return [at(issue.message)];
   }
 }
 
-/** In a union whose branches are a scalar and an object, report against the branch the value's shape chose. */
+/**
+ * In a union, report against the branch the value's shape chose: the only branch whose type fits
+ * (a scalar or an object), or else the only object branch that knows every field the value has
+ * (an EKS cluster with a mistyped `kubernetesVersion` is still an EKS cluster, not "neither").
+ */
 function bestBranch(branches: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | undefined {
   const shaped = branches.filter((issues) => !issues.some((i) => i.code === "invalid_type" && i.path.length === 0));
-  return shaped.length === 1 ? shaped[0] : undefined;
+  if (shaped.length === 1) return shaped[0];
+  const fitting = shaped.filter((issues) => !issues.some((i) => i.code === "unrecognized_keys" && i.path.length === 0));
+  return fitting.length === 1 ? fitting[0] : undefined;
+}
+
+/** The types a union of scalars accepts, when the value has none of them (e.g. ["string", "number"]). */
+function scalarAlternatives(branches: z.core.$ZodIssue[][]): string[] | undefined {
+  const expected = branches.map((issues) => (issues.length === 1 && issues[0].code === "invalid_type" && issues[0].path.length === 0 ? issues[0].expected : undefined));
+  return expected.every((e): e is string => e !== undefined) ? [...new Set(expected)] : undefined;
 }
 
 export function fieldPath(path: (string | number)[]): string {

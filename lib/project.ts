@@ -46,7 +46,9 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     problems.push(...read.problems);
     raw = read.config;
   }
-  const stack = parseStackConfig(raw ?? {}, file, problems);
+  // A stack file that is missing or unreadable has already been reported; validating the nothing it
+  // yielded would add a "required" problem per field, burying the one that matters.
+  const stack = raw === undefined ? undefined : parseStackConfig(raw, file, problems);
   const tenantsDir = opts.tenantsDir ?? path.resolve(opts.projectDir, stack?.tenantsDir ?? "tenants");
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
   const loaded = loadTenants(tenantsDir, {

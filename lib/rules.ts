@@ -14,8 +14,8 @@ export const dnsLabel = z
     error: "is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"app-a\")",
   });
 
-/** A Kubernetes resource quantity such as `500m`, `2`, `4Gi`. */
-const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+/** A Kubernetes resource quantity such as `500m`, `2`, `4Gi` (signed, as the API server parses it). */
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 /** Suggests the binary suffix people usually mean when they write `4GB` or `512mb`. */
 function quantityHint(value: string): string {
@@ -25,15 +25,16 @@ function quantityHint(value: string): string {
 }
 
 export function quantityValue(q: string): number {
-  const m = /^[+]?([\d.]+)(.*)$/.exec(q);
+  const m = /^([+-]?)([\d.]+)(.*)$/.exec(q);
   if (!m) return NaN;
+  const sign = m[1] === "-" ? -1 : 1;
   const units: Record<string, number> = {
     "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
     Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
   };
-  const unit = m[2];
+  const unit = m[3];
   const factor = units[unit] ?? (/^[eE][+-]?\d+$/.test(unit) ? 10 ** Number(unit.slice(1)) : NaN);
-  return Number(m[1]) * factor;
+  return sign * Number(m[2]) * factor;
 }
 
 /**

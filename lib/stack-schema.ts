@@ -29,6 +29,10 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]
   error: "not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>",
 });
 
+const receiverHost = z.string().regex(/^[a-z0-9.-]+$/, {
+  error: "not a host name; write the bare host, without scheme or path, e.g. \"flux-webhook.example.com\"",
+});
+
 const nodeGroup = strict({
   name: dnsLabel,
   instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" })).min(1),
@@ -56,7 +60,7 @@ const eksCluster = strict({
   nodeGroups: z.array(nodeGroup).min(1),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
-  receiverHost: z.string().regex(/^[a-z0-9.-]+$/).optional().describe("Public host name of the Flux webhook receiver; webhooks are off without it"),
+  receiverHost: receiverHost.optional().describe("Public host name of the Flux webhook receiver; webhooks are off without it"),
 });
 
 const existingCluster = strict({
@@ -65,7 +69,7 @@ const existingCluster = strict({
     context: z.string().min(1).describe("kubeconfig context, e.g. kind-platform"),
     kubeconfig: z.string().optional().describe("Path to the kubeconfig file; @default $KUBECONFIG or ~/.kube/config"),
   }),
-  receiverHost: z.string().regex(/^[a-z0-9.-]+$/).optional(),
+  receiverHost: receiverHost.optional(),
 });
 
 export const clusterSchema = z.union([eksCluster, existingCluster], {
@@ -76,13 +80,13 @@ export const stackSchema = strict({
   stage: dnsLabel.describe("Stage of this stack; tenants choose stages by this name"),
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
-  clusters: z.array(clusterSchema).min(1),
+  clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
   fleet: strict({
     repository: githubRepository,
     branch: gitBranch.default(stackDefaults.fleetBranch),
     create: z.boolean().default(false).describe("Create the fleet repository (private) instead of using an existing one; @default false"),
     rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the fleet deploy key; @default 0"),
-  }),
+  }).describe("The fleet repository Flux syncs every cluster from, e.g. { repository: acme/eks-gitops-fleet }"),
   flux: strict({
     version: z.string().default(stackDefaults.fluxVersion).describe("Flux distribution version (semver range); @default 2.9.x"),
     registry: z.string().default(stackDefaults.fluxRegistry),

@@ -70,7 +70,9 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     if (!ctx.knownStages.includes(s)) add(`stages[${i}]`, s, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
   });
   for (const stage of Object.keys(t.overrides)) {
-    if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
+    // Advising to add an unknown stage to `stages` would only trade this problem for another one.
+    if (!ctx.knownStages.includes(stage)) add(`overrides.${stage}`, undefined, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
+    else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
   }
   problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"));
   problems.push(...checkImageAutomation(t));

@@ -41,7 +41,7 @@ export function parseYamlMapping(text: string, displayName: string): ParsedYaml 
       problems: doc.errors.map((e) => ({
         file: displayName,
         field: "",
-        message: `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ""}${yamlHint(e.code, e.message.split("\n")[0])}`,
+        message: `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ""}${yamlHint(e.code, e.message.split("\n")[0], keyAt(text, e.linePos?.[0]))}`,
       })),
     };
   }
@@ -69,9 +69,16 @@ function hasAlias(doc: ReturnType<typeof parseAllDocuments>[number]): boolean {
   return found;
 }
 
-function yamlHint(code: string, raw: string): string {
+/** The mapping key written at a position, so a duplicate-key problem can name the field. */
+function keyAt(text: string, pos: { line: number; col: number } | undefined): string | undefined {
+  if (!pos) return undefined;
+  const rest = (text.split(/\r?\n/)[pos.line - 1] ?? "").slice(pos.col - 1);
+  return /^["']?([^"':,{}\[\]#\s][^"':,{}\[\]#]*?)["']?\s*:/.exec(rest)?.[1];
+}
+
+function yamlHint(code: string, raw: string, key?: string): string {
   const message = raw.replace(/ at line \d+, column \d+:?$/, "");
-  if (code === "DUPLICATE_KEY") return `${message}; a field may appear only once`;
+  if (code === "DUPLICATE_KEY") return `${message}; ${key ? `"${key}" appears twice, but ` : ""}a field may appear only once`;
   if (code === "TAB_AS_INDENT") return `${message}; indent with spaces`;
   return message;
 }

@@ -32,12 +32,13 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
       }
       continue;
     }
-    const cluster = r.provider ? clusterOfProvider.get(providerUrn(r.provider)) : undefined;
-    if (!cluster || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm")) continue;
-    if (r.type === "kubernetes:yaml/v2:ConfigGroup") {
+    const ref = r.provider ?? r.providers?.kubernetes;
+    const cluster = ref ? clusterOfProvider.get(providerUrn(ref)) : undefined;
+    if (cluster && r.type === "kubernetes:yaml/v2:ConfigGroup") {
       for (const o of (r.inputs.objs as K8sObject[] | undefined) ?? []) add(cluster, o);
       continue;
     }
+    if (!cluster || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm")) continue;
     const { apiVersion, kind, metadata, ...rest } = r.inputs as K8sObject;
     add(cluster, { apiVersion, kind, metadata, ...rest });
   }

@@ -8,6 +8,8 @@ export interface Registration {
   custom: boolean;
   parent?: string;
   provider?: string;
+  /** Providers handed to a component by package (remote components such as ConfigGroup get these). */
+  providers?: Record<string, string>;
   dependsOn: string[];
   protect?: boolean;
   retainOnDelete?: boolean;
@@ -24,6 +26,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getProvider(): string;
+  getProvidersMap(): { toArray(): [string, string][] };
   getDependenciesList(): string[];
   hasProtect(): boolean;
   getProtect(): boolean;
@@ -62,6 +65,7 @@ function toRegistration(req: RegisterRequest, project: string, stack: string): R
     custom: req.getCustom(),
     ...(parent ? { parent } : {}),
     ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+    ...(req.getProvidersMap().toArray().length ? { providers: Object.fromEntries(req.getProvidersMap().toArray()) } : {}),
     dependsOn: [...new Set(req.getDependenciesList())].sort(),
     ...(req.hasProtect() && req.getProtect() ? { protect: true } : {}),
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),

@@ -23,14 +23,21 @@ const hash = (s: string, n = 12) => createHash("sha256").update(s).digest("hex")
 export const secretValue = (value: unknown) => ({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value });
 
 export function standinMocks(o: StandinOptions): pulumi.runtime.Mocks {
+  // A stack may span regions: what is made or looked up through an explicit AWS provider is in
+  // that provider's region, not the stack's default one. Provider references are `<urn>::<id>`.
+  const regions = new Map<string, string>();
+  const regionOf = (provider?: string) => regions.get(provider?.split("::").pop() ?? "") ?? o.region;
   return {
     newResource(args) {
-      const state = { ...args.inputs, ...outputsFor(args.type, args.name, args.inputs, o) };
-      return { id: `${args.name}-${hash(args.type + args.name, 8)}`, state };
+      const id = `${args.name}-${hash(args.type + args.name, 8)}`;
+      if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") regions.set(id, args.inputs.region);
+      const state = { ...args.inputs, ...outputsFor(args.type, args.name, args.inputs, { ...o, region: regionOf(args.provider) }) };
+      return { id, state };
     },
     call(args) {
       if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") {
-        return { names: ["a", "b", "c"].map((z) => `${o.region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `euw1-az${z}`) };
+        const region = regionOf(args.provider);
+        return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `euw1-az${z}`) };
       }
       return args.inputs;
     },

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { toYaml } from "../lib/fleet";
-import type { Manifests } from "./manifests";
+import { providerUrn, type Manifests } from "./manifests";
 import type { Registration } from "./recorder";
 
 export interface PlanFile {
@@ -22,7 +22,11 @@ export function planFile(stack: string, registrations: Registration[], outputs: 
     counts: { resources: registrations.length, byProvider: count((r) => providerOf(r.type)), byType: count((r) => r.type) },
     resources: [...registrations]
       .sort((a, b) => a.urn.localeCompare(b.urn))
-      .map(({ custom: _custom, provider, ...r }) => ({ ...r, ...(provider ? { provider: provider.slice(0, provider.lastIndexOf("::")) } : {}) })),
+      .map(({ custom: _custom, provider, providers, ...r }) => ({
+        ...r,
+        ...(provider ? { provider: providerUrn(provider) } : {}),
+        ...(providers ? { providers: Object.fromEntries(Object.entries(providers).map(([k, v]) => [k, providerUrn(v)])) } : {}),
+      })),
     outputs,
   };
 }
@@ -47,7 +51,7 @@ export function writePlan(out: string, plan: PlanFile, manifests: Manifests, fle
   };
   write("plan.json", JSON.stringify(plan, null, 2) + "\n");
   for (const [cluster, owners] of Object.entries(manifests)) {
-    for (const [owner, objects] of Object.entries(owners)) write(path.join("manifests", cluster, `${owner}.yaml`), toYaml(objects));
+    for (const [owner, objects] of Object.entries(owners)) write(path.join("manifests", cluster, `${owner}.yaml`), toYaml(objects, true));
   }
   for (const [file, content] of Object.entries(fleet)) write(path.join("fleet", file), content);
 }
