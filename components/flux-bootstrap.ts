@@ -70,7 +70,8 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     this.instance = new k8s.apiextensions.CustomResource(`${name}-instance`, {
       apiVersion: plain.apiVersion,
       kind: plain.kind,
-      metadata: plain.metadata,
+      // Tenant objects need the CRDs Flux installs: Pulumi waits until the instance reports Ready.
+      metadata: { ...plain.metadata, annotations: { ...plain.metadata.annotations, "pulumi.com/waitFor": "condition=Ready" } },
       spec: role ? role.arn.apply((arn) => spec(arn).spec) : plain.spec,
     }, { parent: this, dependsOn: [operator, secret] });
     this.deployKeyFingerprint = key.publicKeyFingerprintSha256;

@@ -18,7 +18,7 @@ import { names } from "../lib/objects/meta";
 import { usesWebhook } from "../lib/objects/notifications";
 import { GITHUB_KNOWN_HOSTS } from "../lib/objects/sealed-secret";
 import { tenantObjects } from "../lib/objects/tenant";
-import { declaredStages, loadProject, tenantsOnStage } from "../lib/project";
+import { loadProject, tenantsOnStage } from "../lib/project";
 import { resolveForStage, type StageTenant } from "../lib/resolve";
 import { sealData } from "../lib/sealing";
 import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "../lib/tenants";
@@ -300,7 +300,7 @@ function inProcessTimings(dir: string, ctx: ReturnType<typeof checkContext>, sta
   timings[timings.length - 1].items += `, ${objects} objects`;
 
   const built = build();
-  timings.push(timed("  extra: toYaml of those objects (what each Tenant commits)", `${built.length} files`, () => built.map(toYaml)));
+  timings.push(timed("  extra: toYaml of those objects (what each Tenant commits)", `${built.length} files`, () => built.map((o) => toYaml(o))));
 
   const sealJobs = sealingJobs(onStage, stage, clusters);
   timings.push(timed("  extra: sealing (lib/sealing sealData)", `${sealJobs.reduce((s, j) => s + Object.keys(j.data).length, 0)} values in ${sealJobs.length} secrets`, () =>
