@@ -1,0 +1,88 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { runProgram } from "../plan/run";
+import type { Registration } from "../plan/recorder";
+
+const TENANTS = path.join(__dirname, "..", "tenants");
+
+function tenantsWith(edit: (dir: string) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "safety-"));
+  for (const f of fs.readdirSync(TENANTS)) fs.copyFileSync(path.join(TENANTS, f), path.join(dir, f));
+  edit(dir);
+  return dir;
+}
+
+const edit = (dir: string, file: string, f: (s: string) => string) => fs.writeFileSync(path.join(dir, file), f(fs.readFileSync(path.join(dir, file), "utf8")));
+const byUrn = (rs: Registration[]) => new Map(rs.map((r) => [r.urn, r]));
+const tenantObjects = (rs: Registration[], tenant: string, cluster: string) => {
+  const file = rs.find((r) => r.name === `${tenant}-${cluster}-objects`)!;
+  return parseAllDocuments(String(file.inputs.content)).map((d) => d.toJS());
+};
+
+describe("reliability: determinism, rotation and least privilege", function () {
+  this.timeout(120_000);
+  let base: Registration[];
+
+  before(async () => {
+    base = (await runProgram({ stack: "dev" })).registrations;
+  });
+
+  it("changing one tenant changes only that tenant's resources", async () => {
+    const dir = tenantsWith((d) => edit(d, "app-a.yaml", (s) => s.replace("memory: 4Gi", "memory: 5Gi")));
+    const changed = (await runProgram({ stack: "dev", tenantsDir: dir })).registrations;
+    const before = byUrn(base);
+    const differing = changed.filter((r) => JSON.stringify(before.get(r.urn)) !== JSON.stringify(r)).map((r) => r.name);
+    assert.ok(differing.length > 0, "the edit must show up somewhere");
+    assert.deepEqual(differing.filter((n) => !n.startsWith("app-a-")), [], "only app-a's resources differ");
+    assert.equal(changed.length, base.length);
+  });
+
+  it("bumping a tenant's rotation replaces its key, its GitHub deploy key and its SealedSecret together", async () => {
+    const dir = tenantsWith((d) => fs.appendFileSync(path.join(d, "flask-app.yaml"), "rotation: 1\n"));
+    const rotated = (await runProgram({ stack: "dev", tenantsDir: dir })).registrations;
+    const names = (rs: Registration[]) => rs.map((r) => r.name).filter((n) => n.startsWith("flask-app-"));
+    assert.ok(names(rotated).includes("flask-app-dev-euw1-key-r1"));
+    assert.ok(names(rotated).includes("flask-app-dev-euw1-deploy-key-r1"));
+    assert.ok(!names(rotated).includes("flask-app-dev-euw1-key"), "the old key is gone");
+    const sealed = (rs: Registration[]) => tenantObjects(rs, "flask-app", "dev-euw1").find((o) => o.kind === "SealedSecret" && o.metadata.name === "flask-app-deploy-key");
+    assert.notDeepEqual(sealed(rotated).spec.encryptedData.identity, sealed(base).spec.encryptedData.identity);
+    assert.deepEqual(names(rotated).filter((n) => n.includes("app-a")), [], "no other tenant touched");
+  });
+
+  it("bumping the fleet and sealing rotations replaces those keys", async () => {
+    const rotated = (await runProgram({
+      stack: "dev",
+      config: {
+        "platform:fleet": JSON.stringify({ repository: "acme/eks-gitops-fleet", branch: "main", rotation: 2 }),
+        "platform:sealedSecrets": JSON.stringify({ chartVersion: "2.17.3", rotation: 1 }),
+      },
+    })).registrations;
+    const names = rotated.map((r) => r.name);
+    assert.ok(names.includes("dev-euw1-flux-fleet-key-r2") && names.includes("dev-euw1-flux-fleet-deploy-key-r2"));
+    assert.ok(names.includes("dev-euw1-sealed-secrets-key-r1") && names.includes("dev-euw1-sealed-secrets-cert-r1"));
+  });
+
+  it("the image-reflector role may read only the tenant's own ECR repositories", () => {
+    const policy = base.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "sock-shop-dev-euw1-ecr-read")!;
+    const doc = JSON.parse(String(policy.inputs.policy));
+    const resources = doc.Statement.flatMap((s: { Resource: string[] }) => s.Resource);
+    assert.deepEqual(resources, ["arn:aws:ecr:eu-west-1:111122223333:repository/sock-shop/orders"]);
+    assert.ok(doc.Statement.every((s: { Action: string[] }) => s.Action.every((a) => a.startsWith("ecr:") && !/Put|Delete|Upload|Create/.test(a))), "read-only actions");
+    const login = base.find((r) => r.name === "dev-euw1-flux-ecr-login")!;
+    assert.deepEqual(JSON.parse(String(login.inputs.policy)).Statement[0].Action, ["ecr:GetAuthorizationToken"]);
+    assert.ok(!base.some((r) => r.name.startsWith("app-a-") && r.type === "aws:iam/rolePolicy:RolePolicy"), "a tenant without ECR gets no policy");
+  });
+
+  it("ECR images are scanned through IRSA with provider aws, and ECR repositories scan on push", () => {
+    const repo = tenantObjects(base, "sock-shop", "dev-euw1").find((o) => o.kind === "ImageRepository" && o.metadata.name === "orders");
+    assert.equal(repo.spec.provider, "aws");
+    assert.equal(repo.spec.image, "111122223333.dkr.ecr.eu-west-1.amazonaws.com/sock-shop/orders");
+    const ecr = base.find((r) => r.type === "aws:ecr/repository:Repository")!;
+    assert.deepEqual(ecr.inputs.imageScanningConfiguration, { scanOnPush: true });
+    const lifecycle = base.find((r) => r.type === "aws:ecr/lifecyclePolicy:LifecyclePolicy")!;
+    assert.equal(JSON.parse(String(lifecycle.inputs.policy)).rules[0].selection.countNumber, 30);
+  });
+});
