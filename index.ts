@@ -58,7 +58,7 @@ export = async () => {
       fleet: stack.fleet,
       fleetRepositoryName: fleetRepo.repositoryName,
       imageAutomation: live.some((t) => t.imageAutomation),
-      ecrAccess: registries.size > 0 && cluster.oidc ? { oidcArn: cluster.oidc.arn, oidcUrl: cluster.oidc.url } : undefined,
+      ecrAccess: live.some((t) => t.imageAutomation?.images.some((i) => i.ecr)) && cluster.oidc ? { oidcArn: cluster.oidc.arn, oidcUrl: cluster.oidc.url } : undefined,
     }, { ...onCluster, providers: { github: githubFor(fleetOwner) } });
     // Custom resources need their CRDs: tenant objects wait for Flux and the Sealed Secrets controller,
     // and so are destroyed before them.

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValidationError, type Problem } from "./errors";
 import { problemsFromIssues } from "./issues";
-import { stackSchema, type StackConfig } from "./stack-schema";
+import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
 
@@ -56,6 +56,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
+  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants));
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
 }
@@ -81,6 +82,22 @@ function checkClusters(stack: StackConfig, file: string): Problem[] {
     names.indexOf(n) !== i
       ? [{ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].name`, value: n, message: "is used by another cluster of this stack; cluster names must be unique" }]
       : [],
+  );
+}
+
+/**
+ * Flux reads ECR through an IAM role for its service account (IRSA), which only an EKS cluster of
+ * this program has; an existing cluster (kind, k3d) cannot scan ECR images.
+ */
+function checkEcrClusters(stack: StackConfig, tenants: Tenant[]): Problem[] {
+  const existing = stack.clusters.filter(isExisting).map((c) => c.name);
+  if (existing.length === 0) return [];
+  return tenantsOnStage(tenants, stack.stage).flatMap((t) =>
+    (t.imageAutomation?.images ?? []).flatMap((img, i) =>
+      img.ecr
+        ? [{ file: t.file, field: `imageAutomation.images[${i}].ecr`, value: img.ecr, message: `ECR scanning needs an EKS cluster (IRSA), but ${existing.join(", ")} ${existing.length > 1 ? "are existing clusters" : "is an existing cluster"} of stage ${stack.stage}; use "image:" with a registry it can reach` }]
+        : [],
+    ),
   );
 }
 

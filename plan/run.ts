@@ -45,10 +45,38 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem, previousOutputs: o.previousOutputs }), PROJECT_NAME, o.stack);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program: () => Promise<Record<string, unknown>> = require("../index");
-  const outputs = await program();
-  const resolved = await resolveOutputs(outputs);
-  await settle();
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await program();
+  } catch (e) {
+    // Let registrations already under way finish here, so none arrives during a later run.
+    await settle();
+    throw e;
+  }
+  const resolved = await failOnUnhandled(async () => {
+    const r = await resolveOutputs(outputs);
+    await settle();
+    return r;
+  });
   return { registrations: records, outputs: resolved };
+}
+
+/**
+ * A failure inside an `apply` surfaces in Pulumi's runtime as an unhandled rejection, not as an
+ * error of the program's promise; under the mock runtime the run would then wait forever. Turn it
+ * into a failure of the run.
+ */
+async function failOnUnhandled<T>(work: () => Promise<T>): Promise<T> {
+  let onRejection: (e: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onRejection = (e) => reject(e);
+    process.on("unhandledRejection", onRejection);
+  });
+  try {
+    return await Promise.race([work(), failed]);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
 }
 
 /** All config of a stack file as Pulumi hands it to programs: `ns:key` → string (JSON for objects). */

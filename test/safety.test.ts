@@ -76,6 +76,20 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.ok(!base.some((r) => r.name.startsWith("app-a-") && r.type === "aws:iam/rolePolicy:RolePolicy"), "a tenant without ECR gets no policy");
   });
 
+  it("an existing cluster (kind, k3d) gets Flux, sealing and tenants through its kubeconfig context, and no AWS resources", async () => {
+    const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kube-")), "config");
+    fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n");
+    const config = { "platform:clusters": JSON.stringify([{ name: "local", existing: { context: "kind-platform", kubeconfig } }]) };
+    await assert.rejects(runProgram({ stack: "dev", config }), /tenants\/sock-shop\.yaml: imageAutomation\.images\[1\]\.ecr \("orders"\): ECR scanning needs an EKS cluster/);
+    const noEcr = tenantsWith((d) => fs.rmSync(path.join(d, "sock-shop.yaml")));
+    const rs = (await runProgram({ stack: "dev", config, tenantsDir: noEcr })).registrations;
+    assert.equal(rs.filter((r) => r.type.startsWith("aws:ec2") || r.type.startsWith("eks:")).length, 0);
+    const provider = rs.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    assert.equal(provider.inputs.context, "kind-platform");
+    assert.ok(rs.some((r) => r.type === "platform:tenant:Tenant" && r.name === "app-a-local"));
+    assert.ok(rs.some((r) => r.type === "kubernetes:fluxcd.controlplane.io/v1:FluxInstance"));
+  });
+
   it("ECR images are scanned through IRSA with provider aws, and ECR repositories scan on push", () => {
     const repo = tenantObjects(base, "sock-shop", "dev-euw1").find((o) => o.kind === "ImageRepository" && o.metadata.name === "orders");
     assert.equal(repo.spec.provider, "aws");
