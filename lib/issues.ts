@@ -26,6 +26,7 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
       const branch = bestBranch(issue.errors);
       if (branch) return problemsFromIssues(branch, file, input, schema, path);
       if (issue.message !== "Invalid input") return [at(issue.message)];
+      if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
       const expected = scalarAlternatives(issue.errors);
       return [at(expected ? `must be ${expected.map(article).join(" or ")}, not ${kindOf(value)}` : "does not match any allowed form")];
     }
@@ -122,8 +123,28 @@ function objectKeysAt(schema: z.ZodType, path: string[]): string[] {
 }
 
 function describeAt(schema: z.ZodType, path: string[]): string {
-  const d = schemasAt(schema, path).map((s) => (s as { description?: string }).description).find(Boolean);
+  const d = descriptionAt(schema, path);
   return d ? ` (${d.replace(/; @default.*$/, "")})` : "";
+}
+
+/**
+ * The description of the field at `path`. It may sit on a wrapper (a quantity is a described
+ * transform around a union), so it is looked up on the way down rather than on what `schemasAt`
+ * unwraps to.
+ */
+function descriptionAt(schema: z.ZodType, path: string[]): string | undefined {
+  const own = (schema as { description?: string }).description;
+  if (path.length === 0 && own) return own;
+  const def = defOf(schema);
+  const inner = def.innerType ?? def.in;
+  if (inner) return descriptionAt(inner, path);
+  if (def.type === "union") return def.options!.map((o) => descriptionAt(o, path)).find(Boolean);
+  if (path.length === 0) return undefined;
+  const [head, ...rest] = path;
+  if (def.type === "object") return def.shape![head] ? descriptionAt(def.shape![head], rest) : undefined;
+  if (def.type === "array") return descriptionAt(def.element!, rest);
+  if (def.type === "record") return descriptionAt(def.valueType!, rest);
+  return undefined;
 }
 
 /** The known name within two edits of `word` (a typo such as `qouta` for `quota`), if any. */

@@ -37,8 +37,11 @@ export function parseYamlMapping(text: string, displayName: string): ParsedYaml 
   if (docs.length > 1) return problem(`holds ${docs.length} YAML documents; keep exactly one (remove the extra '---')`);
   const doc = docs[0];
   if (doc.errors.length > 0) {
+    // A tab used for indentation derails the parser for the rest of the file; its follow-on errors
+    // ("Nested mappings are not allowed…") describe the parser's confusion, not the file.
+    const tabs = doc.errors.filter((e) => e.code === "TAB_AS_INDENT");
     return {
-      problems: doc.errors.map((e) => ({
+      problems: (tabs.length > 0 ? tabs : doc.errors).map((e) => ({
         file: displayName,
         field: "",
         message: `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ""}${yamlHint(e.code, e.message.split("\n")[0], keyAt(text, e.linePos?.[0]))}`,
@@ -73,7 +76,9 @@ function hasAlias(doc: ReturnType<typeof parseAllDocuments>[number]): boolean {
 function keyAt(text: string, pos: { line: number; col: number } | undefined): string | undefined {
   if (!pos) return undefined;
   const rest = (text.split(/\r?\n/)[pos.line - 1] ?? "").slice(pos.col - 1);
-  return /^["']?([^"':,{}\[\]#\s][^"':,{}\[\]#]*?)["']?\s*:/.exec(rest)?.[1];
+  // A plain key ends at ": " (Pulumi keys such as `platform:stage` hold a colon themselves).
+  const m = /^(?:"([^"]*)"|'([^']*)'|([^\s#'"{}\[\],][^#{}\[\],]*?))\s*:(?:\s|$)/.exec(rest);
+  return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
 function yamlHint(code: string, raw: string, key?: string): string {

@@ -1,0 +1,521 @@
+import * as assert from "node:assert/strict";
+import type { ClusterContext } from "../lib/objects/context";
+import { COMMIT_TEMPLATE } from "../lib/objects/image";
+import { API, FLUX_NAMESPACE, names, TENANT_LABEL, type K8sObject } from "../lib/objects/meta";
+import { receiverPath, usesWebhook } from "../lib/objects/notifications";
+import { fleetEntryPoints, fluxInstance, PLATFORM_APPLIER, platformObjects, receiverIngress, tenantSecretPolicy } from "../lib/objects/platform";
+import { RECONCILER_RULES, tenantObjects } from "../lib/objects/tenant";
+import { loadProject } from "../lib/project";
+import { needsWriteAccess, resolveForStage } from "../lib/resolve";
+import type { TenantFileInput } from "../lib/tenant-schema";
+import type { Tenant } from "../lib/tenants";
+import { evalCel } from "./helpers/cel";
+import { crdValidator, isBuiltIn, loadCrdSchemas } from "./helpers/crd";
+import { build, buildAll, ecrUrl, exampleTenants, minimalTenant, resolvedValues, ROOT, shippedContexts, tenantFrom, type Built } from "./helpers/fixtures";
+import * as inv from "./helpers/invariants";
+
+const examples = exampleTenants();
+const contexts = shippedContexts();
+const DEV = contexts.find((c) => c.cluster === "dev-euw1")!;
+const PROD = contexts.find((c) => c.cluster === "prod-euw1")!;
+const NO_RECEIVER: ClusterContext = { cluster: "kind", stage: "dev", ingressNamespace: "ingress-nginx" };
+const byName = (name: string) => examples.find((t) => t.name === name)!;
+
+/** Every feature at once, with a namespace that differs from the name and a prod override. */
+const kitchenSinkInput: TenantFileInput = {
+  name: "kitchen",
+  namespace: "kitchen-ns",
+  owners: ["team-k", "guild-x"],
+  podSecurity: { enforce: "restricted", warn: "restricted", audit: "restricted" },
+  source: { repository: "acme/kitchen", path: "./clusters/{stage}", interval: "1m" },
+  quota: { cpu: "4", memory: "8Gi", pods: 40 },
+  limits: { defaultCpu: "500m", defaultMemory: "512Mi", defaultRequestCpu: "100m", defaultRequestMemory: "128Mi" },
+  network: { isolation: "none" },
+  helmRepositories: [
+    { name: "bitnami", url: "https://charts.bitnami.com/bitnami" },
+    { name: "podinfo", url: "oci://ghcr.io/stefanprodan/charts", interval: "10m" },
+  ],
+  ecr: ["api", { name: "worker", immutableTags: true, keepLast: 10 }],
+  imageAutomation: {
+    path: "./clusters/{stage}",
+    images: [
+      { name: "api", ecr: "api", policy: { semver: ">=1.0.0" } },
+      { name: "web", image: "ghcr.io/acme/web", policy: { alphabetical: { order: "desc" } }, filterTags: { pattern: "^main-(?P<ts>[0-9]+)", extract: "$ts" } },
+    ],
+  },
+  notifications: { slack: { channel: "kitchen-alerts" }, githubCommitStatus: true, severity: "info" },
+  overrides: { prod: { quota: { cpu: "16", memory: "32Gi" }, source: { path: "./prod-only/{stage}", branch: "release" } } },
+};
+const kitchenSink = tenantFrom(kitchenSinkInput);
+const minimal = tenantFrom({ ...minimalTenant("tiny"), source: { repository: "acme/tiny", webhook: false } });
+
+/** The examples on every shipped cluster, plus the hand-made tenants on a cluster with and without a receiver. */
+const all: Built[] = [
+  ...buildAll(examples, contexts),
+  ...buildAll([kitchenSink, minimal], [...contexts, NO_RECEIVER]),
+];
+const builtFor = (t: Tenant, ctx: ClusterContext) => build(t, ctx);
+const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const one = (objects: K8sObject[], kind: string, name?: string): K8sObject => {
+  const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  assert.equal(found.length, 1, `expected one ${kind}${name ? ` ${name}` : ""}, found ${found.length}`);
+  return found[0];
+};
+const spec = (o: K8sObject) => o.spec as Record<string, any>;
+
+function assertNone(check: (b: Built) => string[]): void {
+  const violations = all.flatMap((b) => check(b).map((v) => `${b.tenant.name}@${b.ctx.cluster}: ${v}`));
+  assert.deepEqual(violations, []);
+}
+
+describe("tenant object builders", () => {
+  it("builds the shipped examples on every cluster of their stages", () => {
+    const seen = new Set(all.map((b) => `${b.tenant.name}@${b.ctx.cluster}`));
+    for (const expected of ["app-a@dev-euw1", "app-a@prod-euw1", "app-a@prod-use1", "flask-app@dev-euw1", "sock-shop@dev-euw1", "sock-shop@prod-use1"]) {
+      assert.ok(seen.has(expected), expected);
+    }
+    assert.ok(!seen.has("flask-app@prod-euw1"), "flask-app lands on dev only");
+  });
+
+  it("every object of a tenant lives in its namespace (except the Namespace itself)", () => {
+    assertNone(inv.objectsOutsideNamespace);
+  });
+
+  it("no tenant object refers to another namespace", () => {
+    assertNone(inv.foreignNamespaceReferences);
+    // The walk must see the references that do exist, or it proves nothing.
+    const refs = inv.namespaceReferences(builtFor(kitchenSink, DEV).objects).map((r) => r.path);
+    assert.ok(refs.some((p) => p.endsWith("subjects[0].namespace")), refs.join(", "));
+    assert.ok(refs.some((p) => p.endsWith("spec.targetNamespace")), refs.join(", "));
+    assert.ok(refs.some((p) => p.endsWith("spec.template.metadata.namespace")), refs.join(", "));
+  });
+
+  it("the namespace-reference walk finds a reference to another namespace at any depth", () => {
+    const planted = { spec: { a: [{ b: { namespace: "other" } }], targetNamespace: "kube-system" } };
+    assert.deepEqual(inv.namespaceReferences(planted), [{ path: "spec.a[0].b.namespace", value: "other" }, { path: "spec.targetNamespace", value: "kube-system" }]);
+  });
+
+  it("every object of a tenant carries the tenant label", () => {
+    assertNone(inv.objectsWithoutTenantLabel);
+  });
+
+  it("every Kustomization impersonates the tenant's reconciler", () => {
+    assertNone(inv.appliersNotImpersonating);
+    for (const b of all) {
+      const k = one(b.objects, "Kustomization");
+      const sa = one(b.objects, "ServiceAccount", names.reconciler(b.tenant.name));
+      assert.equal(spec(k).serviceAccountName, sa.metadata.name);
+      assert.equal(spec(k).targetNamespace, b.tenant.namespace);
+      assert.equal(sa.automountServiceAccountToken, false);
+    }
+  });
+
+  it("the reconciler Role grants nothing on serviceaccounts beyond read, and nothing on rbac, networkpolicies or cluster-scoped resources", () => {
+    const READ = ["get", "list", "watch"];
+    const CLUSTER_SCOPED = ["namespaces", "nodes", "persistentvolumes", "clusterroles", "clusterrolebindings", "customresourcedefinitions", "storageclasses", "priorityclasses", "validatingadmissionpolicies", "validatingadmissionpolicybindings", "mutatingwebhookconfigurations", "validatingwebhookconfigurations"];
+    for (const b of all) {
+      const roles = ofKind(b.objects, "Role");
+      assert.equal(roles.length, 1);
+      const rules = roles[0].rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+      assert.deepEqual(rules, RECONCILER_RULES);
+      for (const r of rules) {
+        const where = JSON.stringify(r);
+        assert.ok(!r.apiGroups.includes("*") && !r.verbs.includes("*"), `wildcard group or verb: ${where}`);
+        assert.ok(!r.apiGroups.includes("rbac.authorization.k8s.io"), `rbac: ${where}`);
+        assert.ok(!r.verbs.some((v) => ["escalate", "bind", "impersonate"].includes(v)), `privilege verbs: ${where}`);
+        if (r.apiGroups.includes("networking.k8s.io")) assert.ok(!r.resources.includes("networkpolicies") && !r.resources.includes("*"), `network policies: ${where}`);
+        if (r.apiGroups.includes("")) {
+          assert.ok(!r.resources.includes("*"), `every core resource: ${where}`);
+          if (r.resources.includes("serviceaccounts")) assert.ok(r.verbs.every((v) => READ.includes(v)), `serviceaccounts beyond read: ${where}`);
+          assert.ok(!r.resources.includes("serviceaccounts/token"), `token requests: ${where}`);
+        }
+        assert.ok(!r.resources.some((res) => CLUSTER_SCOPED.includes(res)), `cluster-scoped resource: ${where}`);
+        if (r.resources.includes("*")) assert.ok(r.apiGroups.every((g) => g.endsWith(".toolkit.fluxcd.io")), `'*' outside the Flux groups: ${where}`);
+      }
+    }
+  });
+
+  it("no tenant RoleBinding refers to a ClusterRole", () => {
+    assertNone(inv.clusterWideGrants);
+    for (const b of all) {
+      const rb = one(b.objects, "RoleBinding");
+      assert.deepEqual(rb.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.reconciler(b.tenant.name) });
+      assert.deepEqual(rb.subjects, [{ kind: "ServiceAccount", name: names.reconciler(b.tenant.name), namespace: b.tenant.namespace }]);
+    }
+  });
+
+  it("the cluster-wide-grant check catches a ClusterRole binding and a ClusterRoleBinding", () => {
+    const b = builtFor(minimal, DEV);
+    const rb = one(b.objects, "RoleBinding");
+    const bad = [{ ...rb, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" } }, { ...rb, kind: "ClusterRoleBinding" }];
+    assert.equal(inv.clusterWideGrants({ ...b, objects: [...b.objects, ...bad] }).length, 2);
+  });
+
+  it("every tenant namespace has a ResourceQuota and carries the tenant label", () => {
+    assertNone(inv.namespaceWithoutQuotaOrLabel);
+  });
+
+  it("a ResourceQuota holds requests and the memory limit, and pods only when set", () => {
+    const withPods = spec(one(builtFor(byName("app-a"), DEV).objects, "ResourceQuota")).hard;
+    assert.deepEqual(withPods, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50" });
+    const withoutPods = spec(one(builtFor(byName("sock-shop"), DEV).objects, "ResourceQuota")).hard;
+    assert.deepEqual(withoutPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi" });
+  });
+
+  it("a LimitRange exists only with limits, and default requests fall back to the limits", () => {
+    assert.equal(ofKind(builtFor(byName("flask-app"), DEV).objects, "LimitRange").length, 0);
+    const [limit] = spec(one(builtFor(byName("app-a"), DEV).objects, "LimitRange")).limits;
+    assert.deepEqual(limit, { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "500m", memory: "512Mi" } });
+    const [own] = spec(one(builtFor(kitchenSink, DEV).objects, "LimitRange")).limits;
+    assert.deepEqual(own.defaultRequest, { cpu: "100m", memory: "128Mi" });
+  });
+
+  it("Pod Security labels default to baseline/restricted and follow podSecurity", () => {
+    const psa = (t: Tenant) => {
+      const labels = one(builtFor(t, DEV).objects, "Namespace").metadata.labels ?? {};
+      return ["enforce", "warn", "audit"].map((m) => labels[`pod-security.kubernetes.io/${m}`]);
+    };
+    assert.deepEqual(psa(byName("app-a")), ["baseline", "restricted", "restricted"]);
+    assert.deepEqual(psa(byName("flask-app")), ["restricted", "restricted", "restricted"]);
+    assert.deepEqual(psa(tenantFrom({ ...minimalTenant("priv"), podSecurity: { enforce: "privileged", audit: "baseline" } })), ["privileged", "restricted", "baseline"]);
+  });
+
+  it("owners become selectable labels and a readable annotation", () => {
+    const ns = one(builtFor(byName("sock-shop"), DEV).objects, "Namespace");
+    assert.equal(ns.metadata.labels?.["owner.eks-gitops.io/team-shop"], "true");
+    assert.equal(ns.metadata.labels?.["owner.eks-gitops.io/frontend-guild"], "true");
+    assert.equal(ns.metadata.annotations?.["eks-gitops.io/owners"], "team-shop,frontend-guild");
+  });
+
+  it("Flux never prunes a tenant namespace unless the tenant is being decommissioned", () => {
+    const annotation = "kustomize.toolkit.fluxcd.io/prune";
+    assert.equal(one(builtFor(minimal, DEV).objects, "Namespace").metadata.annotations?.[annotation], "disabled");
+    const leaving = tenantFrom({ ...minimalTenant("leaving"), decommission: true });
+    assert.equal(one(builtFor(leaving, DEV).objects, "Namespace").metadata.annotations?.[annotation], undefined);
+  });
+
+  it("overrides replace quota and path per stage, {stage} substituted", () => {
+    const appA = byName("app-a");
+    const dev = builtFor(appA, DEV).objects;
+    const prod = builtFor(appA, PROD).objects;
+    assert.deepEqual(spec(one(dev, "ResourceQuota")).hard, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50" });
+    assert.deepEqual(spec(one(prod, "ResourceQuota")).hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "16Gi", pods: "100" });
+    assert.equal(spec(one(dev, "Kustomization")).path, "./overlays/dev");
+    assert.equal(spec(one(prod, "Kustomization")).path, "./overlays/prod");
+
+    const kDev = builtFor(kitchenSink, DEV).objects;
+    const kProd = builtFor(kitchenSink, PROD).objects;
+    assert.equal(spec(one(kDev, "Kustomization")).path, "./clusters/dev");
+    assert.equal(spec(one(kProd, "Kustomization")).path, "./prod-only/prod");
+    assert.deepEqual(spec(one(kDev, "GitRepository")).ref, { branch: "main" });
+    assert.deepEqual(spec(one(kProd, "GitRepository")).ref, { branch: "release" });
+    assert.equal(spec(one(kProd, "ImageUpdateAutomation")).update.path, "./clusters/prod");
+    assert.deepEqual(spec(one(kProd, "ImageUpdateAutomation")).git.push, { branch: "release" }, "automation pushes to the stage's branch");
+    assert.equal(spec(one(kProd, "ResourceQuota")).hard["requests.cpu"], "16");
+    assert.equal(spec(one(kProd, "ResourceQuota")).hard.pods, undefined, "an override replaces the quota whole");
+    for (const o of [...kDev, ...kProd]) assert.doesNotMatch(JSON.stringify(o), /\{stage\}/);
+  });
+
+  it("the GitRepository uses SSH with the deploy key, and the Kustomization prunes from it", () => {
+    const objects = builtFor(byName("app-a"), DEV).objects;
+    const git = spec(one(objects, "GitRepository"));
+    assert.equal(git.url, "ssh://git@github.com/acme/eks-gitops-app-a.git");
+    assert.deepEqual(git.secretRef, { name: names.deployKeySecret("app-a") });
+    const k = spec(one(objects, "Kustomization"));
+    assert.deepEqual(k.sourceRef, { kind: "GitRepository", name: "app-a" });
+    assert.equal(k.prune, true);
+    assert.equal(one(objects, "SealedSecret", names.deployKeySecret("app-a")).kind, "SealedSecret");
+  });
+
+  it("HelmRepository is oci for oci:// URLs", () => {
+    const flask = spec(one(builtFor(byName("flask-app"), DEV).objects, "HelmRepository", "podinfo"));
+    assert.deepEqual(flask, { interval: "1h", url: "oci://ghcr.io/stefanprodan/charts", type: "oci" });
+    const appA = spec(one(builtFor(byName("app-a"), DEV).objects, "HelmRepository", "bitnami"));
+    assert.deepEqual(appA, { interval: "1h", url: "https://charts.bitnami.com/bitnami" });
+    const kitchen = builtFor(kitchenSink, DEV).objects;
+    assert.equal(spec(one(kitchen, "HelmRepository", "podinfo")).type, "oci");
+    assert.equal(spec(one(kitchen, "HelmRepository", "bitnami")).type, undefined);
+  });
+
+  it("network isolation admits the tenant's own pods, the ingress controller and Flux, and 'none' emits no policy", () => {
+    const policies = ofKind(builtFor(byName("app-a"), DEV).objects, "NetworkPolicy");
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-platform"]);
+    assert.deepEqual(spec(policies[0]).ingress, [{ from: [{ podSelector: {} }] }]);
+    const admitted = spec(policies[1]).ingress[0].from.map((f: { namespaceSelector: { matchLabels: Record<string, string> } }) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
+    assert.deepEqual(admitted, [DEV.ingressNamespace, FLUX_NAMESPACE]);
+    assert.equal(ofKind(builtFor(kitchenSink, DEV).objects, "NetworkPolicy").length, 0);
+  });
+
+  it("image automation emits ImageRepository/ImagePolicy/ImageUpdateAutomation with Setters and a commit template", () => {
+    const sock = byName("sock-shop");
+    const objects = builtFor(sock, DEV).objects;
+    assert.deepEqual(ofKind(objects, "ImageRepository").map((o) => o.metadata.name), ["front-end", "orders"]);
+    assert.deepEqual(ofKind(objects, "ImagePolicy").map((o) => o.metadata.name), ["front-end", "orders"]);
+    assert.deepEqual(spec(one(objects, "ImagePolicy", "front-end")).policy, { semver: { range: "^0.3.x-0" } });
+    assert.deepEqual(spec(one(objects, "ImagePolicy", "orders")), {
+      imageRepositoryRef: { name: "orders" },
+      policy: { numerical: { order: "asc" } },
+      filterTags: { pattern: "^main-[a-fA-F0-9]+-(?P<ts>[0-9]+)", extract: "$ts" },
+    });
+    const automation = spec(one(objects, "ImageUpdateAutomation"));
+    assert.deepEqual(automation.update, { path: "./deploy/kubernetes/overlays/development", strategy: "Setters" });
+    assert.deepEqual(automation.sourceRef, { kind: "GitRepository", name: "sock-shop" });
+    assert.deepEqual(automation.git.checkout, { ref: { branch: "gitops" } });
+    assert.deepEqual(automation.git.push, { branch: "gitops" });
+    assert.equal(automation.git.commit.messageTemplate, COMMIT_TEMPLATE);
+    assert.match(automation.git.commit.messageTemplate, /\{\{ range \.Changed\.Changes -\}\}/);
+    assert.deepEqual(automation.git.commit.author, { name: "fluxcdbot", email: "fluxcdbot@users.noreply.github.com" });
+    assert.equal(automation.interval, "1m");
+    assert.deepEqual(spec(one(objects, "ImagePolicy", "front-end")).imageRepositoryRef, { name: "front-end" });
+  });
+
+  it("a tenant without image automation gets no image objects and a read-only deploy key", () => {
+    for (const b of all.filter((x) => !x.tenant.imageAutomation)) {
+      assert.equal(b.objects.filter((o) => o.apiVersion === API.image).length, 0, b.tenant.name);
+      assert.equal(needsWriteAccess(b.tenant), false);
+    }
+    assert.equal(needsWriteAccess(resolveForStage(byName("sock-shop"), "dev")), true);
+  });
+
+  it("ECR images use provider aws and the resolved URL", () => {
+    const objects = builtFor(byName("sock-shop"), DEV).objects;
+    assert.deepEqual(spec(one(objects, "ImageRepository", "orders")), { image: ecrUrl("sock-shop", "orders"), interval: "1m", provider: "aws" });
+    assert.deepEqual(spec(one(objects, "ImageRepository", "front-end")), { image: "ghcr.io/acme/front-end", interval: "1m" });
+    assert.equal(spec(one(builtFor(kitchenSink, DEV).objects, "ImageRepository", "api")).image, ecrUrl("kitchen", "api"));
+  });
+
+  it("an ECR image without a resolved URL is an error, never an ImageRepository without an image", () => {
+    const t = resolveForStage(byName("sock-shop"), "dev");
+    assert.throws(() => tenantObjects(t, DEV, { ...resolvedValues(t, DEV), ecrUrls: {} }), /no ECR URL resolved for sock-shop\/orders/);
+  });
+
+  it("a secret without a sealed value is an error, never an empty SealedSecret", () => {
+    const t = resolveForStage(kitchenSink, "dev");
+    const values = resolvedValues(t, DEV);
+    for (const name of Object.keys(values.sealed)) {
+      const { [name]: _dropped, ...rest } = values.sealed;
+      assert.throws(() => tenantObjects(t, DEV, { ...values, sealed: rest }), new RegExp(`no sealed values for kitchen-ns/${name}`));
+    }
+  });
+
+  it("Slack and commit-status Providers reference SealedSecrets, never a plain Secret", () => {
+    assertNone(inv.danglingReferences);
+    for (const b of all) assert.equal(ofKind(b.objects, "Secret").length, 0, `${b.tenant.name} emits a plain Secret`);
+    const objects = builtFor(kitchenSink, DEV).objects;
+    const providers = ofKind(objects, "Provider");
+    assert.deepEqual(providers.map((p) => spec(p).type), ["slack", "github"]);
+    for (const p of providers) {
+      const sealed = one(objects, "SealedSecret", spec(p).secretRef.name);
+      assert.equal(spec(sealed).template.metadata.name, sealed.metadata.name);
+      assert.equal(spec(sealed).template.metadata.namespace, "kitchen-ns");
+      assert.deepEqual(sealed.metadata.annotations, undefined, "strict scope: no scope annotation");
+      assert.ok(Object.values(spec(sealed).encryptedData as Record<string, string>).every((v) => v.startsWith("AgB")));
+    }
+    assert.equal(spec(one(objects, "Provider", "kitchen-slack")).channel, "kitchen-alerts");
+    assert.equal(spec(one(objects, "Provider", "kitchen-commit-status")).address, "https://github.com/acme/kitchen");
+  });
+
+  it("Alerts watch the tenant's own Flux objects with the chosen severity; commit statuses follow the Kustomization", () => {
+    const objects = builtFor(kitchenSink, DEV).objects;
+    const slack = spec(one(objects, "Alert", "kitchen-slack"));
+    assert.equal(slack.eventSeverity, "info");
+    assert.deepEqual(slack.providerRef, { name: "kitchen-slack" });
+    assert.ok(slack.eventSources.every((s: { name: string; namespace?: string }) => s.name === "*" && s.namespace === undefined));
+    assert.ok(slack.eventSources.some((s: { kind: string }) => s.kind === "Kustomization"));
+    const status = spec(one(objects, "Alert", "kitchen-commit-status"));
+    assert.deepEqual(status.eventSources, [{ kind: "Kustomization", name: "kitchen" }]);
+  });
+
+  it("a Receiver exists only when source.webhook and a receiver host", () => {
+    const webhookOn = tenantFrom(minimalTenant("hooked"));
+    const cases: [Tenant, ClusterContext, boolean][] = [
+      [webhookOn, DEV, true],
+      [webhookOn, NO_RECEIVER, false],
+      [minimal, DEV, false],
+      [minimal, NO_RECEIVER, false],
+    ];
+    for (const [t, ctx, expected] of cases) {
+      const b = builtFor(t, ctx);
+      assert.equal(usesWebhook(b.tenant, ctx), expected);
+      assert.equal(ofKind(b.objects, "Receiver").length, expected ? 1 : 0, `${t.name} on ${ctx.cluster}`);
+      assert.equal(b.objects.some((o) => o.metadata.name === names.webhookSecret(t.name)), expected, `${t.name} on ${ctx.cluster}: webhook token`);
+    }
+    const receiver = spec(one(builtFor(webhookOn, DEV).objects, "Receiver"));
+    assert.deepEqual(receiver, { type: "github", events: ["ping", "push"], secretRef: { name: names.webhookSecret("hooked") }, resources: [{ kind: "GitRepository", name: "hooked" }] });
+  });
+
+  it("receiverPath is /hook/ + sha256(token + name + namespace)", () => {
+    // Pinned with coreutils: printf '%s' 's3cr3tapp-aapp-a' | sha256sum
+    assert.equal(receiverPath("s3cr3t", "app-a", "app-a"), "/hook/ae0786ede8691642b155d4f2c76fda9905a9bd8661b461af6984d9deb0c2ecaf");
+    // printf '%s' 's3cr3tkitchenkitchen-ns' | sha256sum: the name and the namespace both count, in that order.
+    assert.equal(receiverPath("s3cr3t", "kitchen", "kitchen-ns"), "/hook/1b446bfad2a6f6f52bfdcc0b2a66dede62dc28b22bfbe7d4b120d5250afa7772");
+    assert.notEqual(receiverPath("s3cr3t", "kitchen-ns", "kitchen"), receiverPath("s3cr3t", "kitchen", "kitchen-ns"));
+  });
+
+  it("API versions are the ones Flux 2.9 serves", () => {
+    const expected: Record<string, string> = {
+      GitRepository: "source.toolkit.fluxcd.io/v1",
+      HelmRepository: "source.toolkit.fluxcd.io/v1",
+      Kustomization: "kustomize.toolkit.fluxcd.io/v1",
+      HelmRelease: "helm.toolkit.fluxcd.io/v2",
+      ImageRepository: "image.toolkit.fluxcd.io/v1",
+      ImagePolicy: "image.toolkit.fluxcd.io/v1",
+      ImageUpdateAutomation: "image.toolkit.fluxcd.io/v1",
+      Alert: "notification.toolkit.fluxcd.io/v1beta3",
+      Provider: "notification.toolkit.fluxcd.io/v1beta3",
+      Receiver: "notification.toolkit.fluxcd.io/v1",
+      SealedSecret: "bitnami.com/v1alpha1",
+      FluxInstance: "fluxcd.controlplane.io/v1",
+    };
+    assert.equal(API.helm, expected.HelmRelease);
+    const emitted = [...all.flatMap((b) => b.objects), ...fleetEntryPoints("dev-euw1", "10m"), fluxInstance(instanceOptions(true))];
+    const kinds = new Set<string>();
+    for (const o of emitted.filter((x) => !isBuiltIn(x.apiVersion))) {
+      assert.equal(o.apiVersion, expected[o.kind], `${o.kind} uses ${o.apiVersion}`);
+      kinds.add(o.kind);
+    }
+    assert.deepEqual([...kinds].sort(), Object.keys(expected).filter((k) => k !== "HelmRelease").sort(), "every kind above is emitted by some builder");
+    // The table agrees with the served versions of the CRDs themselves.
+    const served = loadCrdSchemas().filter((s) => s.served).map((s) => `${s.kind} ${s.group}/${s.version}`);
+    // The Flux Operator's CRD (AGPL-3.0) is not copied into this repository; FluxInstance v1 was checked by hand.
+    for (const [kind, apiVersion] of Object.entries(expected).filter(([k]) => k !== "FluxInstance")) {
+      assert.ok(served.includes(`${kind} ${apiVersion}`), `${kind} ${apiVersion} is not served by the fixture CRDs`);
+    }
+  });
+
+  it("builders are pure: the same tenant and cluster give the same objects", () => {
+    for (const t of [...examples, kitchenSink]) assert.deepEqual(builtFor(t, DEV).objects, builtFor(t, DEV).objects);
+  });
+});
+
+describe("official CRD schemas", () => {
+  const validate = crdValidator();
+
+  it("every Flux and SealedSecret object the builders emit is valid against the official CRD schema", () => {
+    const emitted = [
+      ...all.flatMap((b) => b.objects),
+      ...contexts.flatMap((c) => fleetEntryPoints(c.cluster, "10m")),
+    ];
+    const custom = emitted.filter((o) => !isBuiltIn(o.apiVersion));
+    const kinds = new Set(custom.map((o) => o.kind));
+    for (const k of ["GitRepository", "HelmRepository", "Kustomization", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "Alert", "Provider", "Receiver", "SealedSecret"]) {
+      assert.ok(kinds.has(k), `no ${k} was checked`);
+    }
+    const errors = custom.flatMap((o) => validate(o));
+    assert.deepEqual(errors, []);
+  });
+
+  it("the CRD check rejects a misspelt field, a wrong type and a missing required field", () => {
+    const b = builtFor(byName("app-a"), DEV);
+    const k = one(b.objects, "Kustomization");
+    assert.match(validate({ ...k, spec: { ...spec(k), prun: true } }).join("\n"), /must NOT have additional properties \(prun\)/);
+    assert.match(validate({ ...k, spec: { ...spec(k), prune: "yes" } }).join("\n"), /\/spec\/prune must be boolean/);
+    const { sourceRef: _s, ...noSource } = spec(k);
+    assert.match(validate({ ...k, spec: noSource }).join("\n"), /must have required property 'sourceRef'/);
+    assert.match(validate({ ...k, apiVersion: "kustomize.toolkit.fluxcd.io/v1beta1" }).join("\n"), /no CRD .* defines Kustomization kustomize.toolkit.fluxcd.io\/v1beta1/);
+  });
+
+  it("the FluxInstance is named flux, as its CRD's validation rule demands", () => {
+    // CEL rules are not evaluated by the schema check; this one matters enough to check by hand.
+    assert.equal(fluxInstance(instanceOptions(false)).metadata.name, "flux");
+    assert.equal(fluxInstance(instanceOptions(false)).metadata.namespace, FLUX_NAMESPACE);
+  });
+
+  it("no ImagePolicy sets spec.interval without a digest reflection policy, as its CRD's rule demands", () => {
+    for (const p of all.flatMap((b) => ofKind(b.objects, "ImagePolicy"))) assert.ok(!("interval" in spec(p)) || "digestReflectionPolicy" in spec(p), p.metadata.name);
+  });
+});
+
+function instanceOptions(imageAutomation: boolean) {
+  const { stack } = loadProject({ projectDir: ROOT, stack: "dev" });
+  return { cluster: "dev-euw1", flux: stack.flux, fleet: stack.fleet, imageAutomation, fleetSecretName: "flux-system" };
+}
+
+describe("platform objects", () => {
+  const [policy, binding] = tenantSecretPolicy();
+  const condition = spec(policy).matchConditions[0].expression as string;
+  const validation = spec(policy).validations[0].expression as string;
+  const namespaceOf = (t: Tenant) => one(builtFor(t, DEV).objects, "Namespace");
+  const userOf = (t: Tenant) => `system:serviceaccount:${t.namespace}:${names.reconciler(t.name)}`;
+  const applies = (username: string, ns: K8sObject) => evalCel(condition, { request: { userInfo: { username } }, namespaceObject: ns });
+  const allows = (type: string) => evalCel(validation, { object: { type } });
+
+  it("the ValidatingAdmissionPolicy applies to a tenant's own reconciler, in a namespace whose name differs from the tenant", () => {
+    for (const t of [byName("app-a"), byName("flask-app"), kitchenSink]) assert.equal(applies(userOf(t), namespaceOf(t)), true, t.name);
+  });
+
+  it("the ValidatingAdmissionPolicy does not apply to Flux's controllers, people, or another tenant's reconciler", () => {
+    const ns = namespaceOf(byName("app-a"));
+    for (const user of ["system:serviceaccount:flux-system:helm-controller", "system:serviceaccount:flux-system:kustomize-controller", "alice@acme.example", userOf(byName("flask-app")), "system:serviceaccount:app-a:default"]) {
+      assert.equal(applies(user, ns), false, user);
+    }
+  });
+
+  it("the ValidatingAdmissionPolicy allows only helm.sh/release.v1 Secrets, on create and update", () => {
+    assert.equal(allows("helm.sh/release.v1"), true);
+    for (const type of ["Opaque", "kubernetes.io/service-account-token", "kubernetes.io/dockerconfigjson", "kubernetes.io/tls"]) assert.equal(allows(type), false, type);
+    assert.deepEqual(spec(policy).matchConstraints.resourceRules, [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] }]);
+    assert.equal(spec(policy).failurePolicy, "Fail");
+    assert.equal(spec(policy).validations[0].reason, "Forbidden");
+  });
+
+  it("the policy binding denies, and selects exactly the tenant-labelled namespaces", () => {
+    assert.equal(spec(binding).policyName, policy.metadata.name);
+    assert.deepEqual(spec(binding).validationActions, ["Deny"]);
+    assert.deepEqual(spec(binding).matchResources.namespaceSelector, { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] });
+    for (const b of all) assert.ok(TENANT_LABEL in (one(b.objects, "Namespace").metadata.labels ?? {}), `${b.tenant.name}'s namespace is not selected`);
+  });
+
+  it("platform objects are cluster-wide policy plus a receiver ingress only where a receiver host is set", () => {
+    assert.deepEqual(platformObjects(DEV, "nginx").map((o) => o.kind), ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Ingress"]);
+    assert.deepEqual(platformObjects(NO_RECEIVER, "nginx").map((o) => o.kind), ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+    const [ingress] = receiverIngress(DEV, "nginx");
+    assert.equal(ingress.metadata.namespace, FLUX_NAMESPACE);
+    const rule = spec(ingress).rules[0];
+    assert.equal(rule.host, DEV.receiverHost);
+    assert.deepEqual(rule.http.paths[0], { path: "/hook/", pathType: "Prefix", backend: { service: { name: "webhook-receiver", port: { number: 80 } } } });
+  });
+
+  it("fluxInstance is multitenant with the tenant default service account and network policies", () => {
+    const cluster = spec(fluxInstance(instanceOptions(false))).cluster;
+    assert.equal(cluster.multitenant, true);
+    assert.equal(cluster.tenantDefaultServiceAccount, "default");
+    assert.equal(cluster.networkPolicy, true);
+  });
+
+  it("fluxInstance runs the image controllers only when asked", () => {
+    const without = spec(fluxInstance(instanceOptions(false))).components as string[];
+    const withImages = spec(fluxInstance(instanceOptions(true))).components as string[];
+    assert.deepEqual(without, ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]);
+    assert.deepEqual(withImages, [...without, "image-reflector-controller", "image-automation-controller"]);
+  });
+
+  it("fluxInstance syncs clusters/<cluster> of the fleet branch, with the fleet deploy key", () => {
+    const sync = spec(fluxInstance({ ...instanceOptions(false), cluster: "prod-use1" })).sync;
+    assert.deepEqual(sync, { kind: "GitRepository", url: "ssh://git@github.com/acme/eks-gitops-fleet.git", ref: "refs/heads/main", path: "clusters/prod-use1", pullSecret: "flux-system", interval: "10m" });
+  });
+
+  it("fluxInstance annotates the image reflector's service account with its IAM role only when one is given", () => {
+    assert.equal(spec(fluxInstance(instanceOptions(true))).kustomize, undefined);
+    const patched = spec(fluxInstance({ ...instanceOptions(true), imageReflectorRoleArn: "arn:aws:iam::111122223333:role/reflector" })).kustomize.patches[0];
+    assert.deepEqual(patched.target, { kind: "ServiceAccount", name: "image-reflector-controller" });
+    assert.deepEqual(JSON.parse(patched.patch), [{ op: "add", path: "/metadata/annotations/eks.amazonaws.com~1role-arn", value: "arn:aws:iam::111122223333:role/reflector" }]);
+  });
+
+  it("fleetEntryPoints apply as kustomize-controller, and tenants depend on infrastructure", () => {
+    const [infra, tenants] = fleetEntryPoints("dev-euw1", "10m");
+    assert.equal(PLATFORM_APPLIER, "kustomize-controller");
+    for (const k of [infra, tenants]) {
+      assert.equal(spec(k).serviceAccountName, "kustomize-controller");
+      assert.equal(k.metadata.namespace, FLUX_NAMESPACE);
+      assert.equal(spec(k).prune, true);
+      assert.deepEqual(spec(k).sourceRef, { kind: "GitRepository", name: FLUX_NAMESPACE });
+    }
+    assert.equal(infra.metadata.name, "infrastructure");
+    assert.equal(spec(infra).path, "./infrastructure/dev-euw1");
+    assert.equal(spec(infra).wait, true);
+    assert.equal(tenants.metadata.name, "tenants");
+    assert.equal(spec(tenants).path, "./tenants/dev-euw1");
+    assert.deepEqual(spec(tenants).dependsOn, [{ name: "infrastructure" }]);
+  });
+});

@@ -1,0 +1,619 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
+import { loadProject } from "../lib/project";
+import { loadTenants, SYSTEM_NAMESPACES } from "../lib/tenants";
+import { MAX_FILE_BYTES } from "../lib/yaml-file";
+import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject } from "./helpers/fixtures";
+
+/** A tenant file's text from its content, with any fields replaced. */
+const yamlOf = (t: Record<string, unknown>) => stringify(t);
+const tenantFile = (name: string, change: Record<string, unknown> = {}) => yamlOf({ ...minimalTenant(name), ...change });
+
+/** The problems of one tenant file named after its tenant. */
+function problemsOf(name: string, content: string | Buffer): string[] {
+  return loadTenantFiles({ [`${name}.yaml`]: content }).lines;
+}
+
+/** Asserts the problems are exactly `expected`, in any order, showing both on failure. */
+function assertProblems(actual: string[], expected: string[]): void {
+  assert.deepEqual([...actual].sort(), [...expected].sort(), `problems were:\n${actual.join("\n")}`);
+}
+
+/** Asserts some problem starts with `prefix` (file and field path) and contains every fragment. */
+function assertProblem(actual: string[], prefix: string, ...fragments: string[]): void {
+  const found = actual.some((l) => l.startsWith(prefix) && fragments.every((f) => l.includes(f)));
+  assert.ok(found, `expected a problem starting with ${JSON.stringify(prefix)} containing ${JSON.stringify(fragments)}; problems were:\n${actual.join("\n") || "(none)"}`);
+}
+
+const imageAutomation = (image: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  imageAutomation: { path: "./deploy", images: [{ name: "web", image: "ghcr.io/acme/web", policy: { semver: ">=1.0.0" }, ...image }] },
+  ...extra,
+});
+
+describe("tenant file validation", () => {
+  it("a minimal tenant file loads with no problems and gets its defaults", () => {
+    const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a") });
+    assertProblems(lines, []);
+    assert.equal(tenants.length, 1);
+    const [t] = tenants;
+    assert.equal(t.namespace, "app-a");
+    assert.deepEqual(t.stages, ["dev", "prod"]);
+    assert.deepEqual(t.source, { repository: "acme/app-a", branch: "main", path: "./", interval: "5m", webhook: true });
+    assert.deepEqual(t.podSecurity, { enforce: "baseline", warn: "restricted", audit: "restricted" });
+  });
+
+  it("only .yaml and .yml files in the tenants folder are tenant files", () => {
+    const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-b.yml": tenantFile("app-b"), "README.md": "# not a tenant\n", "notes.txt": "::" });
+    assertProblems(lines, []);
+    assert.deepEqual(tenants.map((t) => t.name), ["app-a", "app-b"]);
+  });
+
+  it("a missing tenants folder is one problem naming the folder", () => {
+    const result = loadTenants(path.join(tempDir(), "nope"), CHECK_CONTEXT, "tenants");
+    assertProblems(result.problems.map(formatProblem), ["tenants: tenants folder not found; create it or pass --tenants DIR"]);
+  });
+
+  describe("fields", () => {
+    it("an unknown field is named with the field it was probably meant to be (qouta → quota)", () => {
+      const { quota, ...rest } = minimalTenant("app-a");
+      const lines = problemsOf("app-a", yamlOf({ ...rest, qouta: quota }));
+      assertProblem(lines, 'tenants/app-a.yaml: qouta: unknown field; did you mean "quota"?');
+      assertProblem(lines, "tenants/app-a.yaml: quota: is required", "memory: 4Gi");
+      assert.equal(lines.length, 2, lines.join("\n"));
+    });
+
+    it("an unknown nested field is named with its full path and the likely field (source.brnch → branch)", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", brnch: "main" } }));
+      assertProblems(lines, ['tenants/app-a.yaml: source.brnch: unknown field; did you mean "branch"?']);
+    });
+
+    it("an unknown field with no near match lists the fields allowed there", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { network: { isolation: "none", egress: "deny" } }));
+      assertProblems(lines, ["tenants/app-a.yaml: network.egress: unknown field; allowed fields here: isolation"]);
+    });
+
+    it("every missing required field is reported with what it expects", () => {
+      const lines = problemsOf("app-a", "name: app-a\n");
+      assertProblems(lines, [
+        "tenants/app-a.yaml: owners: is required (Teams that own the tenant, e.g. [team-a])",
+        "tenants/app-a.yaml: source: is required (The team's Git repository Flux deploys from, e.g. { repository: acme/app-a, path: ./overlays/{stage} })",
+        'tenants/app-a.yaml: quota: is required (What the namespace may request in total, e.g. { cpu: "2", memory: 4Gi })',
+      ]);
+    });
+
+    it("a missing nested required field is reported at its path (source.repository, quota.memory)", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { source: { branch: "main" }, quota: { cpu: "1" } }));
+      assertProblem(lines, "tenants/app-a.yaml: source.repository: is required", "owner/name");
+      assertProblem(lines, "tenants/app-a.yaml: quota.memory: is required (Memory requests the namespace may hold in total");
+      assert.equal(lines.length, 2, lines.join("\n"));
+    });
+
+    it("a file without a name says so", () => {
+      const { name: _name, ...rest } = minimalTenant("app-a");
+      assertProblem(problemsOf("app-a", yamlOf(rest)), "tenants/app-a.yaml: name: is required", "DNS-1123 label");
+    });
+
+    it("owners must name at least one team", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { owners: [] })), ["tenants/app-a.yaml: owners: needs at least one owning team, e.g. [team-a]"]);
+    });
+  });
+
+  describe("names and namespaces", () => {
+    it("a name that is not a DNS-1123 label is rejected with the rule and an example", () => {
+      assertProblem(problemsOf("App_A", tenantFile("App_A")), 'tenants/App_A.yaml: name ("App_A"): is not a DNS-1123 label', "lower-case letters, digits and '-'", '"app-a"');
+    });
+
+    it("a name longer than 63 characters is rejected", () => {
+      const long = "a".repeat(64);
+      assertProblems(problemsOf(long, tenantFile(long)), [`tenants/${long}.yaml: name ("${long}"): is longer than 63 characters; Kubernetes names are at most 63`]);
+    });
+
+    it("a name of exactly 63 characters is accepted", () => {
+      const name = `a${"-b".repeat(31)}`;
+      assert.equal(name.length, 63);
+      assertProblems(problemsOf(name, tenantFile(name)), []);
+    });
+
+    it("a namespace and owners are DNS-1123 labels too", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { namespace: "Team.A", owners: ["team_a"] }));
+      assertProblem(lines, 'tenants/app-a.yaml: namespace ("Team.A"): is not a DNS-1123 label');
+      assertProblem(lines, 'tenants/app-a.yaml: owners[0] ("team_a"): is not a DNS-1123 label');
+    });
+
+    for (const reserved of [...SYSTEM_NAMESPACES, "sealed-secrets", "ingress-nginx"]) {
+      it(`the platform namespace ${reserved} cannot be a tenant namespace, by name or by namespace`, () => {
+        assertProblem(problemsOf(reserved, tenantFile(reserved)), `tenants/${reserved}.yaml: name ("${reserved}"): is reserved for the platform`, "choose the team's own namespace");
+        assertProblem(problemsOf("app-a", tenantFile("app-a", { namespace: reserved })), `tenants/app-a.yaml: namespace ("${reserved}"): is reserved for the platform`, "choose the team's own namespace");
+      });
+    }
+
+    it("the reserved list covers kube-system, kube-public, kube-node-lease, default, flux-system and sealed-secrets", () => {
+      for (const ns of ["kube-system", "kube-public", "kube-node-lease", "default", "flux-system", "sealed-secrets"]) {
+        assert.ok(CHECK_CONTEXT.reservedNamespaces.includes(ns), ns);
+      }
+    });
+
+    it("a duplicate tenant name is rejected naming both files", () => {
+      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-a.yml": tenantFile("app-a", { namespace: "app-a-2" }) });
+      assertProblems(lines, [
+        'tenants/app-a.yaml: name ("app-a"): is also used by tenants/app-a.yml; every tenant needs its own name',
+        'tenants/app-a.yml: name ("app-a"): is also used by tenants/app-a.yaml; every tenant needs its own name',
+      ]);
+    });
+
+    it("a duplicate namespace is rejected naming both files", () => {
+      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a", { namespace: "shared" }), "app-b.yaml": tenantFile("app-b", { namespace: "shared" }) });
+      assertProblems(lines, [
+        'tenants/app-a.yaml: namespace ("shared"): is also used by tenants/app-b.yaml; every tenant needs its own namespace',
+        'tenants/app-b.yaml: namespace ("shared"): is also used by tenants/app-a.yaml; every tenant needs its own namespace',
+      ]);
+    });
+
+    it("a namespace that is another tenant's name (its default namespace) is a duplicate namespace", () => {
+      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-b.yaml": tenantFile("app-b", { namespace: "app-a" }) });
+      assertProblem(lines, 'tenants/app-b.yaml: namespace ("app-a"): is also used by tenants/app-a.yaml');
+    });
+
+    it("a file whose name does not match the tenant name is rejected with both ways to fix it", () => {
+      assertProblems(problemsOf("app-b", tenantFile("app-a")), ['tenants/app-b.yaml: name ("app-a"): does not match the file name; rename the file to app-a.yaml or set name: app-b']);
+    });
+  });
+
+  describe("quotas and limits", () => {
+    it('a quantity written as 4GB is rejected with "did you mean 4Gi"', () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { quota: { cpu: "1", memory: "4GB" } })), ['tenants/app-a.yaml: quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?']);
+    });
+
+    it("other unit mistakes get the binary suffix too (512mb → 512Mi, 2 gib → 2Gi)", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { limits: { defaultCpu: "1", defaultMemory: "512mb" }, quota: { cpu: "1", memory: "2 gib" } }));
+      assertProblem(lines, 'tenants/app-a.yaml: limits.defaultMemory ("512mb"): not a Kubernetes quantity; did you mean "512Mi"?');
+      assertProblem(lines, 'tenants/app-a.yaml: quota.memory ("2 gib"): not a Kubernetes quantity; did you mean "2Gi"?');
+    });
+
+    it("a value that is no quantity at all is explained with examples", () => {
+      assertProblem(problemsOf("app-a", tenantFile("app-a", { quota: { cpu: "lots", memory: "1Gi" } })), 'tenants/app-a.yaml: quota.cpu ("lots"): not a Kubernetes quantity', '"500m"', '"4Gi"');
+    });
+
+    it("zero and negative quotas are rejected as not greater than zero", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { quota: { cpu: "0", memory: "-1Gi", pods: 0 } }));
+      assertProblems(lines, [
+        'tenants/app-a.yaml: quota.cpu ("0"): must be greater than zero',
+        'tenants/app-a.yaml: quota.memory ("-1Gi"): must be greater than zero',
+        "tenants/app-a.yaml: quota.pods (0): must be greater than 0",
+      ]);
+    });
+
+    it("a zero written as a YAML number, or as 0m, is rejected too", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { quota: { cpu: 0, memory: "0Mi" }, limits: { defaultCpu: "0m", defaultMemory: "1Mi" } }));
+      assertProblem(lines, "tenants/app-a.yaml: quota.cpu (0): must be greater than zero");
+      assertProblem(lines, 'tenants/app-a.yaml: quota.memory ("0Mi"): must be greater than zero');
+      assertProblem(lines, 'tenants/app-a.yaml: limits.defaultCpu ("0m"): must be greater than zero');
+    });
+
+    it("quotas in a stage override follow the same rules", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { overrides: { prod: { quota: { cpu: "2", memory: "4GB" } } } }));
+      assertProblems(lines, ['tenants/app-a.yaml: overrides.prod.quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?']);
+    });
+
+    it("YAML numbers are accepted as quantities (cpu: 2, cpu: 0.5)", () => {
+      const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a", { quota: { cpu: 0.5, memory: "1Gi" }, limits: { defaultCpu: 2, defaultMemory: "128Mi" } }) });
+      assertProblems(lines, []);
+      assert.equal(tenants[0].quota.cpu, "0.5");
+      assert.equal(tenants[0].limits?.defaultCpu, "2");
+    });
+
+    it("a quantity that is a mapping or a boolean says which types are allowed", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { quota: { cpu: true, memory: { value: "1Gi" } } }));
+      assertProblems(lines, [
+        "tenants/app-a.yaml: quota.cpu (true): must be a string or a number, not a boolean (true)",
+        "tenants/app-a.yaml: quota.memory: must be a string or a number, not a mapping",
+      ]);
+    });
+  });
+
+  describe("source", () => {
+    it("a repository that is not owner/name is rejected with an example", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "eks-gitops-app-a" } })), [
+        'tenants/app-a.yaml: source.repository ("eks-gitops-app-a"): not a GitHub repository; write it as "owner/name", e.g. "acme/eks-gitops-app-a"',
+      ]);
+    });
+
+    it("a repository URL instead of owner/name is rejected", () => {
+      assertProblem(problemsOf("app-a", tenantFile("app-a", { source: { repository: "https://github.com/acme/app-a" } })), 'tenants/app-a.yaml: source.repository ("https://github.com/acme/app-a"): not a GitHub repository');
+    });
+
+    it('a duration Flux cannot parse ("5 minutes") is rejected wherever an interval is', () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", {
+        source: { repository: "acme/app-a", interval: "5 minutes" },
+        helmRepositories: [{ name: "charts", url: "https://charts.example.com", interval: "1 hour" }],
+        ...imageAutomation({}, {}),
+      }));
+      assertProblem(lines, 'tenants/app-a.yaml: source.interval ("5 minutes"): not a Flux duration; use a number and a unit such as "30s", "5m" or "1h"');
+      assertProblem(lines, 'tenants/app-a.yaml: helmRepositories[0].interval ("1 hour"): not a Flux duration');
+    });
+
+    it("a branch Git would refuse is rejected", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", branch: "feature..x" } })), ['tenants/app-a.yaml: source.branch ("feature..x"): not a valid Git branch name']);
+    });
+
+    it("a path that leaves the repository is rejected", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", path: "./../other" } })), ['tenants/app-a.yaml: source.path ("./../other"): must stay inside the repository (no "..")']);
+    });
+
+    it("webhook must be true or false, not a YAML-1.1 yes", () => {
+      assertProblems(problemsOf("app-a", "name: app-a\nowners: [team-a]\nsource:\n  repository: acme/app-a\n  webhook: yes\nquota: {cpu: '1', memory: 1Gi}\n"), [
+        'tenants/app-a.yaml: source.webhook ("yes"): must be true or false, not a string ("yes")',
+      ]);
+    });
+  });
+
+  describe("stages and overrides", () => {
+    it("an unknown stage is rejected listing the known ones", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { stages: ["dev", "qa"] })), [
+        'tenants/app-a.yaml: stages[1] ("qa"): is not a known stage; known stages are dev, prod (from Pulumi.<stack>.yaml)',
+      ]);
+    });
+
+    it("an override for a stage the tenant does not land on is rejected with both fixes", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { stages: ["dev"], overrides: { prod: { quota: { cpu: "2", memory: "2Gi" } } } })), [
+        'tenants/app-a.yaml: overrides.prod: overrides a stage the tenant does not land on; add "prod" to stages or remove this override',
+      ]);
+    });
+
+    it("an override for a stage no stack declares says the stage is unknown, listing the known ones", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { overrides: { qa: { source: { path: "./qa" } } } })), [
+        "tenants/app-a.yaml: overrides.qa: is not a known stage; known stages are dev, prod (from Pulumi.<stack>.yaml)",
+      ]);
+    });
+
+    it("stages must be a list", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { stages: "dev" })), ['tenants/app-a.yaml: stages ("dev"): must be a list, not a string ("dev")']);
+    });
+  });
+
+  describe("Helm repositories", () => {
+    it("a Helm URL that is neither https nor oci is rejected", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { helmRepositories: [{ name: "charts", url: "http://charts.example.com" }] })), [
+        'tenants/app-a.yaml: helmRepositories[0].url ("http://charts.example.com"): a Helm repository URL must start with https:// or oci://',
+      ]);
+    });
+
+    it("two Helm repositories with one name are rejected at the second", () => {
+      const repos = [{ name: "charts", url: "https://a.example.com" }, { name: "charts", url: "oci://b.example.com/charts" }];
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { helmRepositories: repos })), ['tenants/app-a.yaml: helmRepositories[1].name ("charts"): is used twice; names must be unique']);
+    });
+  });
+
+  describe("image automation", () => {
+    it("a semver policy that is not a range is rejected with examples", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ policy: { semver: "latest" } }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].policy.semver ("latest"): is not a semver range; write e.g. "^1.2.x", ">=1.0.0 <2.0.0" or "^0.3.x-0"',
+      ]);
+    });
+
+    it("a policy of no known form lists the forms", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ policy: { newest: true } }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].policy: must be one of { semver: "<range>" }, { numerical: { order: asc|desc } } or { alphabetical: { order: asc|desc } }',
+      ]);
+    });
+
+    it("a mistyped value inside a policy is reported at its field, not as 'no known form'", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ policy: { numerical: { order: "up" } } }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].policy.numerical.order ("up"): must be one of "asc", "desc"',
+      ]);
+    });
+
+    it("a filterTags pattern that does not compile is rejected with the compiler's reason", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-(?P<ts>[0-9+", extract: "$ts" } })));
+      assertProblems(lines, ['tenants/app-a.yaml: imageAutomation.images[0].filterTags.pattern ("^main-(?P<ts>[0-9+"): is not a valid regular expression (/^main-(?<ts>[0-9+/: Unterminated character class)']);
+    });
+
+    it("Go's (?P<name>) groups are accepted in filterTags", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-[a-f0-9]+-(?P<ts>[0-9]+)", extract: "$ts" } }))), []);
+    });
+
+    it("extract naming a group the pattern lacks is rejected listing the groups it has", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-(?P<ts>[0-9]+)", extract: "$build" } }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].filterTags.extract ("$build"): refers to group "build" that the pattern does not define (groups: ts)',
+      ]);
+    });
+
+    it("extract that names no group at all is rejected with the $name form", () => {
+      assertProblem(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-(?P<ts>[0-9]+)", extract: "ts" } }))), 'tenants/app-a.yaml: imageAutomation.images[0].filterTags.extract ("ts"): names no group', '"$name"');
+    });
+
+    it("an image with neither image nor ecr is rejected", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ image: undefined }))), [
+        "tenants/app-a.yaml: imageAutomation.images[0]: needs exactly one of image (a registry path) or ecr (one of this tenant's ECR repositories)",
+      ]);
+    });
+
+    it("an image with both image and ecr is rejected", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ ecr: "web" }, { ecr: ["web"] }))), [
+        "tenants/app-a.yaml: imageAutomation.images[0]: needs exactly one of image (a registry path) or ecr (one of this tenant's ECR repositories)",
+      ]);
+    });
+
+    it("ecr must name one of the tenant's declared ECR repositories", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ image: undefined, ecr: "orders" }, { ecr: ["web", { name: "carts" }] }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].ecr ("orders"): is not one of this tenant\'s ecr repositories (web, carts); add it under ecr:',
+      ]);
+      assertProblem(problemsOf("app-a", tenantFile("app-a", imageAutomation({ image: undefined, ecr: "orders" }))), 'tenants/app-a.yaml: imageAutomation.images[0].ecr ("orders"): is not one of this tenant\'s ecr repositories (none declared)');
+    });
+
+    it("an image reference with a tag is rejected (the policy picks the tag)", () => {
+      assertProblem(problemsOf("app-a", tenantFile("app-a", imageAutomation({ image: "ghcr.io/acme/web:1.0" }))), 'tenants/app-a.yaml: imageAutomation.images[0].image ("ghcr.io/acme/web:1.0"): not an image repository; write it without a tag');
+    });
+
+    it("an author e-mail that is not one is rejected in plain words", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { imageAutomation: { path: "./deploy", author: { name: "bot", email: "bot-at-acme" }, images: [{ name: "web", image: "ghcr.io/acme/web", policy: { semver: ">=1.0.0" } }] } }));
+      assertProblems(lines, ['tenants/app-a.yaml: imageAutomation.author.email ("bot-at-acme"): is not a valid e-mail address']);
+    });
+
+    it("an ECR repository keeping no images is rejected as not greater than zero", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { ecr: [{ name: "web", keepLast: 0 }] })), ["tenants/app-a.yaml: ecr[0].keepLast (0): must be greater than 0"]);
+    });
+  });
+
+  describe("enumerations", () => {
+    it("Pod Security levels, isolation and severity list their allowed values", () => {
+      const lines = problemsOf("app-a", tenantFile("app-a", { podSecurity: { enforce: "strict" }, network: { isolation: "full" }, notifications: { severity: "warning" } }));
+      assertProblems(lines, [
+        'tenants/app-a.yaml: podSecurity.enforce ("strict"): must be one of "privileged", "baseline", "restricted"',
+        'tenants/app-a.yaml: network.isolation ("full"): must be one of "namespace", "none"',
+        'tenants/app-a.yaml: notifications.severity ("warning"): must be one of "info", "error"',
+      ]);
+    });
+  });
+
+  describe("numbers where strings belong", () => {
+    it("name: 123 is rejected as a number, not a string", () => {
+      assertProblems(problemsOf("123", "name: 123\nowners: [team-a]\nsource: {repository: acme/app}\nquota: {cpu: '1', memory: 1Gi}\n"), ["tenants/123.yaml: name (123): must be a string, not a number (123)"]);
+    });
+
+    it("source: { repository: 5 } is rejected at source.repository", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: 5 } })), ["tenants/app-a.yaml: source.repository (5): must be a string, not a number (5)"]);
+    });
+
+    it("a list where a mapping belongs, and null where a list belongs, are named", () => {
+      const lines = problemsOf("app-a", "name: app-a\nowners:\nsource: [acme/app-a]\nquota: {cpu: '1', memory: 1Gi}\n");
+      assertProblems(lines, ["tenants/app-a.yaml: owners: must be a list, not null", "tenants/app-a.yaml: source: must be a mapping, not a list"]);
+    });
+  });
+
+  describe("YAML that cannot be a tenant file", () => {
+    it("an empty file is rejected as empty", () => {
+      assertProblems(problemsOf("app-a", ""), ["tenants/app-a.yaml: is empty; a tenant or stack file holds one YAML mapping"]);
+      assertProblems(problemsOf("app-a", "# only a comment\n"), ["tenants/app-a.yaml: is empty; a tenant or stack file holds one YAML mapping"]);
+    });
+
+    it("unparsable YAML is reported with its line and column", () => {
+      assertProblems(problemsOf("app-a", "name: app-a\nowners: [team-a\n"), ["tenants/app-a.yaml: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+    });
+
+    it("a YAML list is rejected: a tenant file is one mapping", () => {
+      assertProblems(problemsOf("app-a", "- name: app-a\n- name: app-b\n"), ['tenants/app-a.yaml: holds a list; it must be a mapping of fields such as "name:"']);
+    });
+
+    it("a bare scalar is rejected: a tenant file is one mapping", () => {
+      assertProblems(problemsOf("app-a", "app-a\n"), ['tenants/app-a.yaml: holds a string; it must be a mapping of fields such as "name:"']);
+    });
+
+    it("several YAML documents in one file are rejected", () => {
+      assertProblems(problemsOf("app-a", `${tenantFile("app-a")}---\n${tenantFile("app-a")}`), ["tenants/app-a.yaml: holds 2 YAML documents; keep exactly one (remove the extra '---')"]);
+    });
+
+    it("a duplicate key is rejected naming the key and its line", () => {
+      const text = `${tenantFile("app-a")}name: app-b\n`;
+      const line = text.trimEnd().split("\n").length;
+      assertProblems(problemsOf("app-a", text), [`tenants/app-a.yaml: line ${line}, column 1: Map keys must be unique; "name" appears twice, but a field may appear only once`]);
+    });
+
+    it("tabs used for indentation are rejected with the fix", () => {
+      const lines = problemsOf("app-a", "name: app-a\nowners: [team-a]\nsource:\n\trepository: acme/app-a\nquota: {cpu: '1', memory: 1Gi}\n");
+      assertProblem(lines, "tenants/app-a.yaml: line 4, column 1: Tabs are not allowed as indentation; indent with spaces");
+    });
+
+    it("anchors and aliases are rejected so a reviewer sees every value", () => {
+      const text = "name: app-a\nowners: [team-a]\nsource: {repository: acme/app-a}\nquota: &q {cpu: '1', memory: 1Gi}\noverrides:\n  prod: {quota: *q}\n";
+      assertProblems(problemsOf("app-a", text), ["tenants/app-a.yaml: uses YAML anchors or aliases (&name / *name); write the values out so a reviewer sees them"]);
+    });
+
+    it("a merge key (<<: *base) is rejected as an alias", () => {
+      const text = "name: app-a\nowners: [team-a]\nsource: {repository: acme/app-a}\nquota: {cpu: '1', memory: 1Gi}\nlimits: &l {defaultCpu: '1', defaultMemory: 1Gi}\noverrides:\n  prod:\n    limits:\n      <<: *l\n";
+      assertProblem(problemsOf("app-a", text), "tenants/app-a.yaml: uses YAML anchors or aliases");
+    });
+
+    it("an ampersand or asterisk inside a value is not mistaken for an anchor", () => {
+      const text = tenantFile("app-a", { notifications: { slack: { channel: "r&d *alerts*" } } });
+      assertProblems(problemsOf("app-a", text), []);
+    });
+
+    it("bytes that are not UTF-8 are rejected before parsing", () => {
+      const bytes = Buffer.concat([Buffer.from(tenantFile("app-a")), Buffer.from("# caf"), Buffer.from([0xe9, 0x0a])]);
+      assertProblems(problemsOf("app-a", bytes), ["tenants/app-a.yaml: is not valid UTF-8 text; save it as UTF-8"]);
+    });
+
+    it("a file over the size limit is rejected without being parsed", () => {
+      const text = tenantFile("app-a");
+      const padded = text + `# ${"x".repeat(MAX_FILE_BYTES - text.length)}\n`;
+      assert.ok(Buffer.byteLength(padded) > MAX_FILE_BYTES);
+      assertProblems(problemsOf("app-a", padded), [`tenants/app-a.yaml: is ${Buffer.byteLength(padded)} bytes; files are limited to ${MAX_FILE_BYTES} bytes`]);
+    });
+
+    it("a file just under the size limit is read", () => {
+      const text = tenantFile("app-a");
+      const padded = text + `# ${"x".repeat(MAX_FILE_BYTES - text.length - 4)}\n`;
+      assert.ok(Buffer.byteLength(padded) <= MAX_FILE_BYTES);
+      assertProblems(problemsOf("app-a", padded), []);
+    });
+  });
+
+  it("every problem in every file is reported at once", () => {
+    const { lines } = loadTenantFiles({
+      "app-a.yaml": tenantFile("app-a", { quota: { cpu: "1", memory: "4GB" }, source: { repository: "nope" } }),
+      "app-b.yaml": "name: app-b\nname: again\n",
+      "app-c.yaml": tenantFile("app-c", { stages: ["qa"] }),
+      "app-d.yaml": tenantFile("app-d"),
+    });
+    assertProblems(lines, [
+      'tenants/app-a.yaml: quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?',
+      'tenants/app-a.yaml: source.repository ("nope"): not a GitHub repository; write it as "owner/name", e.g. "acme/eks-gitops-app-a"',
+      'tenants/app-b.yaml: line 2, column 1: Map keys must be unique; "name" appears twice, but a field may appear only once',
+      'tenants/app-c.yaml: stages[0] ("qa"): is not a known stage; known stages are dev, prod (from Pulumi.<stack>.yaml)',
+    ]);
+  });
+});
+
+describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
+  const shippedDev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+
+  /** The problems of a project whose Pulumi.dev.yaml is the shipped one with `edit` applied. */
+  function devProblems(edit: (text: string) => string): string[] {
+    const edited = edit(shippedDev);
+    assert.notEqual(edited, shippedDev, "the edit did not change the stack file");
+    return projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" });
+  }
+
+  it("the shipped Pulumi.dev.yaml and Pulumi.prod.yaml load with the shipped tenants and no problems", () => {
+    for (const stack of ["dev", "prod"]) {
+      const project = loadProject({ projectDir: ROOT, stack });
+      assert.equal(project.stack.stage, stack);
+      assert.deepEqual(project.knownStages, ["dev", "prod"]);
+      assert.deepEqual(project.tenants.map((t) => t.file), fs.readdirSync(path.join(ROOT, "tenants")).filter((f) => f.endsWith(".yaml")).sort().map((f) => `tenants/${f}`));
+    }
+  });
+
+  it("a copy of the shipped project loads without problems (the harness below is sound)", () => {
+    assert.deepEqual(projectProblems({ projectDir: tempProject(), stack: "dev" }), []);
+  });
+
+  it("a misspelt key (platform:clusterz) is named with the key it was meant to be", () => {
+    assertProblems(devProblems((s) => s.replace("platform:clusters:", "platform:clusterz:")), [
+      'Pulumi.dev.yaml: platform:clusterz: unknown field; did you mean "clusters"?',
+      "Pulumi.dev.yaml: platform:clusters: is required (The clusters of this stage, each an EKS cluster or an existing one)",
+    ]);
+  });
+
+  it("a missing platform:fleet is required with an example", () => {
+    assertProblems(devProblems((s) => s.replace(/  platform:fleet:\n(    .*\n)+/, "")), [
+      "Pulumi.dev.yaml: platform:fleet: is required (The fleet repository Flux syncs every cluster from, e.g. { repository: acme/eks-gitops-fleet })",
+    ]);
+  });
+
+  it("a region that is not an AWS region is rejected with an example", () => {
+    assertProblems(devProblems((s) => s.replace("      region: eu-west-1", "      region: europe")), ['Pulumi.dev.yaml: platform:clusters[0].region ("europe"): not an AWS region, e.g. "eu-west-1"']);
+  });
+
+  it("a node group with minSize above maxSize is rejected", () => {
+    assertProblems(devProblems((s) => s.replace("minSize: 1", "minSize: 5")), ["Pulumi.dev.yaml: platform:clusters[0].nodeGroups[0]: needs minSize <= desiredSize <= maxSize"]);
+  });
+
+  it("a node group with maxSize 0 is rejected as not greater than 0", () => {
+    assertProblem(devProblems((s) => s.replace("maxSize: 3", "maxSize: 0")), "Pulumi.dev.yaml: platform:clusters[0].nodeGroups[0].maxSize (0): must be greater than 0");
+  });
+
+  it("two clusters with one name are rejected at the second", () => {
+    assertProblems(devProblems((s) => s.replace("  platform:clusters:\n", "  platform:clusters:\n    - name: dev-euw1\n      existing: {context: kind-platform}\n")), [
+      'Pulumi.dev.yaml: platform:clusters[1].name ("dev-euw1"): is used by another cluster of this stack; cluster names must be unique',
+    ]);
+  });
+
+  it("a mistyped field of an EKS cluster is reported at the field, not as 'neither kind of cluster'", () => {
+    assertProblems(devProblems((s) => s.replace('kubernetesVersion: "1.33"', "kubernetesVersion: 1.33")), ["Pulumi.dev.yaml: platform:clusters[0].kubernetesVersion (1.33): must be a string, not a number (1.33)"]);
+  });
+
+  it("a cluster that is neither kind says what each kind needs", () => {
+    assertProblems(devProblems((s) => s.replace(/  platform:clusters:\n[\s\S]*$/, "  platform:clusters:\n    - name: dev-euw1\n")), [
+      "Pulumi.dev.yaml: platform:clusters[0]: is neither an EKS cluster (name, region, adminRoleArns, nodeGroups) nor an existing one (name, existing.context)",
+    ]);
+  });
+
+  it("a receiver host written as a URL is rejected with the bare-host form", () => {
+    assertProblems(devProblems((s) => s.replace("receiverHost: flux-webhook", "receiverHost: https://flux-webhook")), [
+      'Pulumi.dev.yaml: platform:clusters[0].receiverHost ("https://flux-webhook.dev-euw1.dev.acme.example"): not a host name; write the bare host, without scheme or path, e.g. "flux-webhook.example.com"',
+    ]);
+  });
+
+  it("an admin role that is not an IAM role ARN is rejected with the ARN form", () => {
+    assertProblem(devProblems((s) => s.replace("arn:aws:iam::111122223333:role/platform-admin", "platform-admin")), 'Pulumi.dev.yaml: platform:clusters[0].adminRoleArns[0] ("platform-admin"): not an IAM role ARN', "arn:aws:iam::<12-digit account>:role/<name>");
+  });
+
+  it("a stage that is not a DNS-1123 label and an unknown delivery mode are rejected", () => {
+    const lines = devProblems((s) => s.replace("platform:stage: dev", "platform:stage: Dev").replace("platform:delivery: gitops", "platform:delivery: push"));
+    assertProblem(lines, 'Pulumi.dev.yaml: platform:stage ("Dev"): is not a DNS-1123 label');
+    assertProblem(lines, 'Pulumi.dev.yaml: platform:delivery ("push"): must be one of "gitops", "direct"');
+  });
+
+  it("secret keys for Slack webhooks and the commit-status token are allowed beside the schema", () => {
+    const lines = devProblems((s) => `${s}  platform:slackWebhook-app-a:\n    secure: AAABAC==\n  platform:githubStatusToken:\n    secure: AAABAD==\n`);
+    assertProblems(lines, []);
+  });
+
+  it("a missing stack file is one problem listing the known stacks, without follow-on 'required' noise", () => {
+    const dir = tempProject();
+    fs.rmSync(path.join(dir, "Pulumi.dev.yaml"));
+    assertProblems(projectProblems({ projectDir: dir, stack: "dev" }), ["Pulumi.dev.yaml: not found; known stacks: prod"]);
+  });
+
+  it("a stack file that is not YAML is reported at its line, without follow-on 'required' noise", () => {
+    const lines = devProblems((s) => s.replace("  platform:stage: dev", "  platform:stage: dev\nplatform:oops: [\n"));
+    assert.ok(lines.length > 0 && lines.every((l) => /^Pulumi\.dev\.yaml: line \d+, column \d+: /.test(l)), lines.join("\n"));
+  });
+
+  it("config passed by Pulumi is validated the same way and named after the stack file", () => {
+    const dir = tempProject();
+    const lines = projectProblems({ projectDir: dir, stack: "dev", config: { stage: "dev", clusters: [], fleet: { repository: "fleet" } } });
+    assertProblems(lines, [
+      "Pulumi.dev.yaml: platform:clusters: must have at least 1 item(s)",
+      'Pulumi.dev.yaml: platform:fleet.repository ("fleet"): not a GitHub repository; write it as "owner/name", e.g. "acme/eks-gitops-app-a"',
+    ]);
+  });
+
+  it("stack and tenant problems are reported together in one ValidationError", () => {
+    const dir = tempProject({
+      "Pulumi.dev.yaml": shippedDev.replace("      region: eu-west-1", "      region: europe"),
+      "tenants/app-a.yaml": tenantFile("app-a", { quota: { cpu: "1", memory: "4GB" } }),
+    });
+    let error: unknown;
+    try {
+      loadProject({ projectDir: dir, stack: "dev" });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ValidationError && isValidationError(error));
+    assertProblems(error.problems.map(formatProblem), [
+      'Pulumi.dev.yaml: platform:clusters[0].region ("europe"): not an AWS region, e.g. "eu-west-1"',
+      'tenants/app-a.yaml: quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?',
+    ]);
+    assert.match(error.message, /^2 problems in the platform configuration; nothing was changed:\n {2}- /);
+    assert.doesNotMatch(error.message, /^\s+at /m);
+  });
+
+  it("a stack's own platform namespaces are reserved for its tenants", () => {
+    const dir = tempProject({
+      "Pulumi.dev.yaml": shippedDev.replace('    chartVersion: "2.17.3"', '    chartVersion: "2.17.3"\n    namespace: sealing'),
+      "tenants/sealing.yaml": tenantFile("sealing"),
+    });
+    assertProblem(projectProblems({ projectDir: dir, stack: "dev" }), 'tenants/sealing.yaml: name ("sealing"): is reserved for the platform', "sealing");
+  });
+
+  it("a tenant may use any stage some stack declares", () => {
+    const dir = tempProject({ "tenants/app-a.yaml": tenantFile("app-a", { stages: ["prod"] }) });
+    assertProblems(projectProblems({ projectDir: dir, stack: "dev" }), []);
+    const lines = projectProblems({ projectDir: tempProject({ "tenants/app-a.yaml": tenantFile("app-a", { stages: ["staging"] }) }), stack: "dev" });
+    assertProblems(lines, ['tenants/app-a.yaml: stages[0] ("staging"): is not a known stage; known stages are dev, prod (from Pulumi.<stack>.yaml)']);
+  });
+});
+
+describe("formatProblem", () => {
+  it("renders file: field (value): message, and file: message for whole-file problems", () => {
+    assert.equal(formatProblem({ file: "tenants/a.yaml", field: "quota.memory", value: "4GB", message: "bad" }), 'tenants/a.yaml: quota.memory ("4GB"): bad');
+    assert.equal(formatProblem({ file: "tenants/a.yaml", field: "quota.pods", value: 0, message: "bad" }), "tenants/a.yaml: quota.pods (0): bad");
+    assert.equal(formatProblem({ file: "tenants/a.yaml", field: "source", value: { a: 1 }, message: "bad" }), "tenants/a.yaml: source: bad");
+    assert.equal(formatProblem({ file: "tenants/a.yaml", field: "", message: "is empty" }), "tenants/a.yaml: is empty");
+  });
+});
