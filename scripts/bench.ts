@@ -7,7 +7,7 @@
  * in this process, so that what the Pulumi runtime adds is visible. It is a report: it exits 0
  * whether or not the targets are met, and 1 only when a plan run fails (2 on usage errors).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -93,13 +93,20 @@ async function main(argv: string[]): Promise<number> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "plan-bench-"));
   // The stack's config only (an empty tenants folder), so the example tenants cannot get in the way.
   fs.mkdirSync(path.join(root, "no-tenants"));
-  const project = loadProject({ projectDir: PROJECT_DIR, stack: STACK, tenantsDir: path.join(root, "no-tenants") });
-  const stack = project.stack;
-  const useTime = hasGnuTime();
   const cleanup = () => {
     if (!args.keep) fs.rmSync(root, { recursive: true, force: true });
   };
+  let project;
+  try {
+    project = loadProject({ projectDir: PROJECT_DIR, stack: STACK, tenantsDir: path.join(root, "no-tenants") });
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  const stack = project.stack;
+  const useTime = hasGnuTime();
   process.once("SIGINT", () => {
+    if (runningGroup !== undefined) process.kill(-runningGroup, "SIGKILL");
     cleanup();
     process.exit(130);
   });
@@ -107,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     console.log(`Offline plan benchmark: stack ${STACK} (stage ${stack.stage}, ${stack.delivery} delivery, ${stack.clusters.length} clusters: ${stack.clusters.map((c) => c.name).join(", ")})`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM; peak RSS from ${useTime ? `${TIME_BIN} -v (Maximum resident set size)` : "process.resourceUsage().maxRSS in the child"}`);
+    console.log(`each plan, in a fresh process: ${useTime ? `${TIME_BIN} -v ` : ""}node -r ts-node/register/transpile-only${useTime ? "" : " -r scripts/bench-rss.ts"} plan/cli.ts --stack ${STACK} --tenants <set> --out <dir>`);
     console.log(`tenant sets in ${root}${args.keep ? " (kept)" : " (removed afterwards)"}\n`);
 
     // 1. Tenant sets, checked with the program's own validation before anything is timed.
@@ -133,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
     for (const n of sizes) {
       const out = path.join(root, `out-${n}`);
       process.stdout.write(`running plan: ${n} tenants ... `);
-      const r = runPlan(sets.get(n)!, out, useTime, timeoutSeconds, root);
+      const r = await runPlan(sets.get(n)!, out, useTime, timeoutSeconds, root);
       if (!r.ok) {
         console.log("FAILED");
         console.error(r.error);
@@ -168,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
       const [a, b] = [runs[runs.length - 2], runs[runs.length - 1]];
       const marginal = ((b.wallSeconds - a.wallSeconds) * 1000) / (b.tenants - a.tenants);
       const fixed = a.wallSeconds - (marginal * a.tenants) / 1000;
-      console.log(`marginal cost between ${a.tenants} and ${b.tenants} tenants: ${marginal.toFixed(1)} ms per tenant (${(marginal / stack.clusters.length).toFixed(1)} ms per tenant and cluster); implied fixed cost ${fixed.toFixed(2)} s`);
+      console.log(`marginal cost between ${a.tenants} and ${b.tenants} tenants: ${marginal.toFixed(1)} ms per tenant (${(marginal / stack.clusters.length).toFixed(1)} ms per tenant and cluster); ${fixed >= 0 ? `implied fixed cost ${fixed.toFixed(2)} s` : `superlinear: the per-tenant cost grows with the number of tenants (${(a.msPerTenant).toFixed(1)} ms/tenant at ${a.tenants} overall)`}`);
     }
 
     // 3. The same work without the Pulumi runtime, in this process.
@@ -241,7 +249,42 @@ function checkContext(knownStages: string[], stage: string, sealedSecretsNamespa
   };
 }
 
-function runPlan(tenantsDir: string, out: string, useTime: boolean, timeoutSeconds: number, root: string): { ok: true; wallSeconds: number; peakRssKb: number } | { ok: false; error: string } {
+/** Process group of the plan run under way, so that Ctrl-C ends it too. */
+let runningGroup: number | undefined;
+
+/** Exit status, output and wall time of one child; the child gets its own process group, so a timeout ends it and everything it started. */
+function run(cmd: string, args: string[], timeoutSeconds: number, env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; error?: Error; wallSeconds: number }> {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, args, { cwd: PROJECT_DIR, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    let error: Error | undefined;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+    }, timeoutSeconds * 1000);
+    runningGroup = child.pid;
+    let done = false;
+    const finish = (status: number | null, signal: string | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      runningGroup = undefined;
+      resolve({ status, signal, timedOut, stdout, stderr, error, wallSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+    };
+    child.on("error", (e) => {
+      error = e;
+      finish(null, null);
+    });
+    child.on("close", finish);
+  });
+}
+
+async function runPlan(tenantsDir: string, out: string, useTime: boolean, timeoutSeconds: number, root: string): Promise<{ ok: true; wallSeconds: number; peakRssKb: number } | { ok: false; error: string }> {
   const rssFile = path.join(root, `rss-${path.basename(out)}.json`);
   const nodeArgs = [
     "-r", "ts-node/register/transpile-only",
@@ -249,18 +292,12 @@ function runPlan(tenantsDir: string, out: string, useTime: boolean, timeoutSecon
     "plan/cli.ts", "--stack", STACK, "--tenants", tenantsDir, "--out", out,
   ];
   const [cmd, cmdArgs] = useTime ? [TIME_BIN, ["-v", process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-  const started = process.hrtime.bigint();
-  const r = spawnSync(cmd, cmdArgs, {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: timeoutSeconds * 1000,
-    env: { ...process.env, BENCH_RSS_FILE: rssFile },
-  });
-  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const r = await run(cmd, cmdArgs, timeoutSeconds, { ...process.env, BENCH_RSS_FILE: rssFile });
+  const wallSeconds = r.wallSeconds;
   const command = `${cmd} ${cmdArgs.join(" ")}`;
-  const tail = (s: string | null) => (s ?? "").split("\n").slice(-40).join("\n");
+  const tail = (s: string) => s.split("\n").slice(-40).join("\n");
   if (r.error) return { ok: false, error: `${command}\n${r.error.message}\n${tail(r.stderr)}` };
+  if (r.timedOut) return { ok: false, error: `${command}\ntook longer than --timeout ${timeoutSeconds} s and was stopped\n${tail(r.stderr)}` };
   if (r.status !== 0) return { ok: false, error: `${command}\nexited with ${r.status ?? r.signal}\n${tail(r.stderr)}\n${tail(r.stdout)}` };
   let peakRssKb: number;
   if (useTime) {
