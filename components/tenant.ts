@@ -44,21 +44,18 @@ export class Tenant extends pulumi.ComponentResource {
   declare readonly deployKeyFingerprint: pulumi.Output<string | undefined>;
   declare readonly readOnly: pulumi.Output<boolean>;
   declare readonly repository: pulumi.Output<string>;
-  /** Every object of the tenant, with ciphertexts only: safe to show. */
-  declare readonly objects: pulumi.Output<K8sObject[]>;
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:tenant:Tenant", name, {}, opts);
     const t = args.tenant;
     const live = t.decommission ? undefined : this.liveTenant(name, args);
     const objects: pulumi.Output<K8sObject[]> = live ? live.objects : pulumi.output(t).apply((x): K8sObject[] => [namespace(x)]);
-    this.objects = objects;
     this.deliver(name, args, objects);
     this.namespace = pulumi.output(t.namespace);
     this.readOnly = pulumi.output(!needsWriteAccess(t));
     this.repository = pulumi.output(t.source.repository);
     this.deployKeyFingerprint = pulumi.output(live?.fingerprint);
-    this.registerOutputs({ namespace: this.namespace, deployKeyFingerprint: this.deployKeyFingerprint, readOnly: this.readOnly, repository: this.repository, objects: this.objects });
+    this.registerOutputs({ namespace: this.namespace, deployKeyFingerprint: this.deployKeyFingerprint, readOnly: this.readOnly, repository: this.repository });
   }
 
   /** Keys, GitHub wiring and sealed credentials of a tenant that is (still) running. */
@@ -112,7 +109,7 @@ export class Tenant extends pulumi.ComponentResource {
     if (args.delivery === "gitops") {
       const files = objectFolder(fleetPaths.tenantDir(args.context.cluster, t.name), "");
       for (const path of Object.keys(files).sort()) {
-        const content = path.endsWith("/objects.yaml") ? objects.apply(toYaml) : files[path];
+        const content = path.endsWith("/objects.yaml") ? objects.apply((o) => toYaml(o, true)) : files[path];
         new github.RepositoryFile(`${name}-${path.endsWith("/objects.yaml") ? "objects" : "kustomization"}`, {
           repository: args.fleet.repositoryName,
           branch: args.fleet.branch,

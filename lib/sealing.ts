@@ -168,12 +168,19 @@ function oaepLabel(target: SealTarget): Buffer {
   }
 }
 
+/** Parsed keys per PEM: a plan seals thousands of values under the same certificate. */
+const parsedKeys = new Map<string, crypto.KeyObject>();
+const fingerprints = new Map<string, string>();
+
 /** Accepts the controller's certificate (what `kubeseal --fetch-cert` returns) or a bare public key. */
 function rsaPublicKeyFrom(pem: string): crypto.KeyObject {
+  const cached = parsedKeys.get(pem);
+  if (cached) return cached;
   const key = isCertificatePem(pem) ? new crypto.X509Certificate(pem).publicKey : crypto.createPublicKey(pem);
   if (key.asymmetricKeyType !== "rsa") {
     throw new Error(`cannot seal: the sealing key must be RSA, got ${key.asymmetricKeyType ?? "an unknown key type"}`);
   }
+  parsedKeys.set(pem, key);
   return key;
 }
 
@@ -296,10 +303,13 @@ function takeRandom(random: RandomSource, size: number, purpose: string): Buffer
  * rotating the certificate changes every derived ciphertext.
  */
 function keyMaterialFingerprint(pem: string): string {
+  const cached = fingerprints.get(pem);
+  if (cached) return cached;
   const der = isCertificatePem(pem)
     ? new crypto.X509Certificate(pem).raw
     : crypto.createPublicKey(pem).export({ type: "spki", format: "der" });
-  return sha256Hex(der);
+  fingerprints.set(pem, sha256Hex(der));
+  return fingerprints.get(pem)!;
 }
 
 /** Domain label then each context string, each prefixed with its UTF-8 length as uint32 BE. */

@@ -1,10 +1,11 @@
 import { parseAllDocuments } from "yaml";
+import { toYaml } from "../lib/fleet";
 import type { K8sObject } from "../lib/objects/meta";
 import { TENANT_LABEL } from "../lib/objects/meta";
 import type { Registration } from "./recorder";
 
-/** Kubernetes objects per cluster and per owner (`<tenant>` or `platform`). */
-export type Manifests = Record<string, Record<string, K8sObject[]>>;
+/** Kubernetes objects per cluster and per owner (`<tenant>` or `platform`), as YAML. */
+export type Manifests = Record<string, Record<string, string>>;
 
 const urnName = (urn: string) => urn.split("::").pop() ?? urn;
 /** A provider reference is `<provider URN>::<id>`. */
@@ -12,13 +13,15 @@ export const providerUrn = (ref: string) => ref.slice(0, ref.lastIndexOf("::"));
 
 /**
  * Every Kubernetes object the stack would create, whatever the delivery: objects committed to the
- * fleet repository (parsed back from the files) and objects applied by a Kubernetes provider.
+ * fleet repository and objects applied by a Kubernetes provider, in one canonical YAML form (keys
+ * sorted, as the fleet files are written). A tenant's committed file is taken as it is.
  */
 export function manifestsFrom(registrations: Registration[]): Manifests {
-  const out: Manifests = {};
+  const objects: Record<string, Record<string, K8sObject[]>> = {};
+  const committed: Record<string, Record<string, string>> = {};
   const add = (cluster: string, o: K8sObject) => {
     const owner = o.metadata?.labels?.[TENANT_LABEL] ?? "platform";
-    ((out[cluster] ??= {})[owner] ??= []).push(o);
+    ((objects[cluster] ??= {})[owner] ??= []).push(o);
   };
   const clusterOfProvider = providerClusters(registrations);
   for (const r of registrations) {
@@ -26,6 +29,11 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
       const file = String(r.inputs.file);
       const cluster = /^(?:tenants|infrastructure|clusters)\/([^/]+)\//.exec(file)?.[1];
       if (!cluster || file.endsWith("kustomization.yaml") || typeof r.inputs.content !== "string") continue;
+      const tenant = /^tenants\/[^/]+\/([^/]+)\/objects\.yaml$/.exec(file)?.[1];
+      if (tenant) {
+        (committed[cluster] ??= {})[tenant] = r.inputs.content;
+        continue;
+      }
       for (const doc of parseAllDocuments(r.inputs.content)) {
         const o = doc.toJS() as K8sObject | null;
         if (o) add(cluster, o);
@@ -41,6 +49,17 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
     if (!cluster || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm")) continue;
     const { apiVersion, kind, metadata, ...rest } = r.inputs as K8sObject;
     add(cluster, { apiVersion, kind, metadata, ...rest });
+  }
+  const out: Manifests = {};
+  for (const cluster of new Set([...Object.keys(objects), ...Object.keys(committed)])) {
+    const owners = new Set([...Object.keys(objects[cluster] ?? {}), ...Object.keys(committed[cluster] ?? {})]);
+    out[cluster] = Object.fromEntries(
+      [...owners].map((owner) => {
+        const own = objects[cluster]?.[owner] ?? [];
+        const parts = [committed[cluster]?.[owner], own.length ? toYaml(own, true) : undefined].filter((p): p is string => p !== undefined);
+        return [owner, parts.join("---\n")];
+      }),
+    );
   }
   return out;
 }

@@ -45,6 +45,18 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem, previousOutputs: o.previousOutputs }), PROJECT_NAME, o.stack);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program: () => Promise<Record<string, unknown>> = require("../index");
+  // The SDK records a stack trace for every promise it tracks (hundreds per resource), which
+  // dominates an offline run; error messages stay, only their stacks go. Real runs are unaffected.
+  const traceLimit = Error.stackTraceLimit;
+  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+  try {
+    return await runWith(program, records);
+  } finally {
+    Error.stackTraceLimit = traceLimit;
+  }
+}
+
+async function runWith(program: () => Promise<Record<string, unknown>>, records: Registration[]): Promise<RunResult> {
   let outputs: Record<string, unknown>;
   try {
     outputs = await program();

@@ -22,9 +22,12 @@ export function summary(project: LoadedProject, registrations: Registration[], p
     lines.push(`  ${" ".repeat(c.name.length)}  Flux ${s.flux.version} (operator chart ${s.flux.operatorChartVersion}), multitenant lockdown, sync ${s.fleet.repository}@${s.fleet.branch}:clusters/${c.name}${image ? ", image automation" : ""}; Sealed Secrets ${s.sealedSecrets.chartVersion} with program-owned key`);
   }
   lines.push("", `Tenants on ${s.stage} (${onStage.length})`);
+  const deployKeys = new Map(
+    registrations.filter((x) => x.type === "github:index/repositoryDeployKey:RepositoryDeployKey" && x.parent).map((x) => [x.parent!.split("::").pop()!, x]),
+  );
   for (const t of onStage) {
     const r = resolveForStage(t, s.stage);
-    const key = registrations.find((x) => x.type === "github:index/repositoryDeployKey:RepositoryDeployKey" && x.name.startsWith(`${t.name}-`) && x.inputs.title !== undefined);
+    const key = deployKeys.get(`${t.name}-${s.clusters[0].name}`);
     const mode = key ? (key.inputs.readOnly === false ? "read-write key" : "read-only key") : "no key";
     const features = [
       r.helmRepositories.length && `helm(${r.helmRepositories.map((h) => h.name).join(",")})`,

@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { toYaml } from "../lib/fleet";
 import { providerUrn, type Manifests } from "./manifests";
 import type { Registration } from "./recorder";
 
@@ -15,8 +14,11 @@ export interface PlanFile {
 export const providerOf = (type: string) => (type.startsWith("pulumi:providers:") ? type.split(":")[2] : type.split(":")[0]);
 
 export function planFile(stack: string, registrations: Registration[], outputs: unknown): PlanFile {
-  const count = (key: (r: Registration) => string) =>
-    Object.fromEntries(Object.entries(registrations.reduce<Record<string, number>>((acc, r) => ({ ...acc, [key(r)]: (acc[key(r)] ?? 0) + 1 }), {})).sort());
+  const count = (key: (r: Registration) => string) => {
+    const counts: Record<string, number> = {};
+    for (const r of registrations) counts[key(r)] = (counts[key(r)] ?? 0) + 1;
+    return Object.fromEntries(Object.entries(counts).sort());
+  };
   return {
     stack,
     counts: { resources: registrations.length, byProvider: count((r) => providerOf(r.type)), byType: count((r) => r.type) },
@@ -51,7 +53,7 @@ export function writePlan(out: string, plan: PlanFile, manifests: Manifests, fle
   };
   write("plan.json", JSON.stringify(plan, null, 2) + "\n");
   for (const [cluster, owners] of Object.entries(manifests)) {
-    for (const [owner, objects] of Object.entries(owners)) write(path.join("manifests", cluster, `${owner}.yaml`), toYaml(objects, true));
+    for (const [owner, yaml] of Object.entries(owners)) write(path.join("manifests", cluster, `${owner}.yaml`), yaml);
   }
   for (const [file, content] of Object.entries(fleet)) write(path.join("fleet", file), content);
 }
