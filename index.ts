@@ -8,11 +8,11 @@ import { FluxBootstrap } from "./components/flux-bootstrap";
 import { SealedSecretsController } from "./components/sealed-secrets-controller";
 import { Tenant } from "./components/tenant";
 import { TenantRegistry } from "./components/tenant-registry";
-import { platformConfig } from "./lib/config";
+import { platformConfig, platformSecrets } from "./lib/config";
 import { isValidationError, ValidationError } from "./lib/errors";
 import type { ClusterContext } from "./lib/objects/context";
 import { platformObjects } from "./lib/objects/platform";
-import { CONFIG_NAMESPACE, loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
+import { loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
 import { removalProblems, tenantKey, type PreviousTenant } from "./lib/removal";
 import { resolveForStage } from "./lib/resolve";
 import { isExisting } from "./lib/stack-schema";
@@ -24,7 +24,7 @@ import { ecrRepositories } from "./lib/tenant-schema";
  */
 export = async () => {
   const { stack, tenants } = await checkInputs();
-  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const secrets = platformSecrets();
   const onStage = tenantsOnStage(tenants, stack.stage);
 
   const githubToken = new pulumi.Config("github").getSecret("token");
@@ -83,8 +83,8 @@ export = async () => {
         fleet: { repositoryName: fleetRepo.repositoryName, branch: stack.fleet.branch },
         protectNamespace: stack.protectNamespaces,
         secrets: {
-          slackWebhook: config.getSecret(SECRET_KEY.slackWebhook(t.name)),
-          githubStatusToken: config.getSecret(SECRET_KEY.githubStatusToken),
+          slackWebhook: secrets.get(SECRET_KEY.slackWebhook(t.name)),
+          githubStatusToken: secrets.get(SECRET_KEY.githubStatusToken),
         },
         ecr: registry && flux.imageReflectorRoleName ? { urls: registry.urls, arns: registry.arns, readerRoleName: flux.imageReflectorRoleName } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),
@@ -113,11 +113,11 @@ export = async () => {
 
 /** Validates the stack config, the tenant files and the secrets they need, all before any resource exists. */
 async function checkInputs(): Promise<LoadedProject> {
-  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  const secrets = platformSecrets();
   try {
     const project = loadProject({ projectDir: __dirname, stack: pulumi.getStack(), config: platformConfig() });
     const problems = [
-      ...missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => config.getSecret(k) !== undefined, project.stackName),
+      ...missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => secrets.has(k), project.stackName),
       ...removalProblems(await previousTenants(), project.tenants, project.stack.stage, project.stack.clusters.map((c) => c.name), stackFileName(project.stackName)),
     ];
     if (problems.length > 0) throw new ValidationError(problems);

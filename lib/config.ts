@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE } from "./project";
+import { CONFIG_NAMESPACE, isSecretKey } from "./project";
 
 /**
  * The stack's `platform:` config as plain values, the way the stack file wrote them. Pulumi hands
@@ -21,4 +21,18 @@ export function parseConfigValue(v: string): unknown {
   } catch {
     return v;
   }
+}
+
+/**
+ * The stack's secret `platform:` values (Slack webhooks, the commit-status token), each wrapped as a
+ * Pulumi secret. Read once: `Config.getSecret` re-parses all config on every call, which adds up
+ * over hundreds of tenants.
+ */
+export function platformSecrets(): Map<string, pulumi.Output<string>> {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return new Map(
+    Object.entries(pulumi.runtime.allConfig())
+      .filter(([k]) => k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))
+      .map(([k, v]) => [k.slice(prefix.length), pulumi.secret(v)]),
+  );
 }

@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { dump } from "js-yaml";
 import type { K8sObject } from "./objects/meta";
 
 /**
@@ -18,11 +18,12 @@ export const fleetPaths = {
  * `sortKeys` gives one canonical form whatever path the objects took (the Pulumi engine sorts keys).
  */
 export function toYaml(objects: K8sObject[], sortKeys = false): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: sortKeys })).join("---\n");
+  // js-yaml's emitter: a few times faster than `yaml`'s, which matters at a thousand tenants.
+  return objects.map((o) => dump(o, { lineWidth: -1, noRefs: true, sortKeys })).join("---\n");
 }
 
 export function kustomizationFile(resources: string[]): string {
-  return stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources }, { lineWidth: 0 });
+  return dump({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", resources }, { lineWidth: -1 });
 }
 
 /** A folder holding `objects.yaml` and the `kustomization.yaml` that lists it. */

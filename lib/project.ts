@@ -17,7 +17,7 @@ export const SECRET_KEY = {
   slackWebhook: (tenant: string) => `slackWebhook-${tenant}`,
   githubStatusToken: "githubStatusToken",
 };
-const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k === SECRET_KEY.githubStatusToken;
+export const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k === SECRET_KEY.githubStatusToken;
 
 export interface LoadedProject {
   stackName: string;

@@ -47,12 +47,18 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   const program: () => Promise<Record<string, unknown>> = require("../index");
   // The SDK records a stack trace for every promise it tracks (hundreds per resource), which
   // dominates an offline run; error messages stay, only their stacks go. Real runs are unaffected.
-  const traceLimit = Error.stackTraceLimit;
-  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+  // The SDK also reads a full stack per resource for its source position, which ts-node's
+  // source-map support rewrites frame by frame; plain V8 frames are enough offline.
+  const { stackTraceLimit, prepareStackTrace } = Error;
+  if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    Error.stackTraceLimit = 0;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+  }
   try {
     return await runWith(program, records);
   } finally {
-    Error.stackTraceLimit = traceLimit;
+    Error.stackTraceLimit = stackTraceLimit;
+    Error.prepareStackTrace = prepareStackTrace;
   }
 }
 

@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     console.log(`Offline plan benchmark: stack ${STACK} (stage ${stack.stage}, ${stack.delivery} delivery, ${stack.clusters.length} clusters: ${stack.clusters.map((c) => c.name).join(", ")})`);
     console.log(`node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM; peak RSS from ${useTime ? `${TIME_BIN} -v (Maximum resident set size)` : "process.resourceUsage().maxRSS in the child"}`);
-    console.log(`each plan, in a fresh process: ${useTime ? `${TIME_BIN} -v ` : ""}node -r ts-node/register/transpile-only${useTime ? "" : " -r scripts/bench-rss.ts"} plan/cli.ts --stack ${STACK} --tenants <set> --out <dir>`);
+    console.log(`each plan, in a fresh process: ${useTime ? `${TIME_BIN} -v ` : ""}node ${START_FLAGS.join(" ")}${useTime ? "" : " -r scripts/bench-rss.ts"} plan/cli.ts --stack ${STACK} --tenants <set> --out <dir>`);
     console.log(`tenant sets in ${root}${args.keep ? " (kept)" : " (removed afterwards)"}\n`);
 
     // 1. Tenant sets, checked with the program's own validation before anything is timed.
@@ -284,10 +284,18 @@ function run(cmd: string, args: string[], timeoutSeconds: number, env: NodeJS.Pr
   });
 }
 
+/** The plan is timed exactly as `npm start` runs it: the node flags come from package.json. */
+const START_FLAGS = startNodeFlags();
+
+function startNodeFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  return start.slice(1, start.indexOf("plan/cli.ts"));
+}
+
 async function runPlan(tenantsDir: string, out: string, useTime: boolean, timeoutSeconds: number, root: string): Promise<{ ok: true; wallSeconds: number; peakRssKb: number } | { ok: false; error: string }> {
   const rssFile = path.join(root, `rss-${path.basename(out)}.json`);
   const nodeArgs = [
-    "-r", "ts-node/register/transpile-only",
+    ...START_FLAGS,
     ...(useTime ? [] : ["-r", path.join(__dirname, "bench-rss.ts")]),
     "plan/cli.ts", "--stack", STACK, "--tenants", tenantsDir, "--out", out,
   ];
