@@ -37,19 +37,24 @@ export = async () => {
 
   const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(`${t.name}-registry`, { tenant: t.name, repositories: ecrRepositories(t) })]));
 
+  const contexts = new Map(stack.clusters.map((c): [string, ClusterContext] => [c.name, { cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost }]));
+  const platform = new Map([...contexts].map(([name, ctx]) => [name, platformObjects(ctx, "nginx")]));
+  const fleetRepo = new FleetRepository("fleet", {
+    fleet: stack.fleet,
+    delivery: stack.delivery,
+    syncInterval: stack.flux.syncInterval,
+    clusters: stack.clusters.map((c) => ({ cluster: c.name, platformObjects: platform.get(c.name)!, tenants: onStage.map((t) => t.name) })),
+  }, { provider: githubFor(fleetOwner) });
+
   const clusterOutputs: Record<string, unknown> = {};
   const tenantOutputs: Record<string, unknown> = {};
-  const fleetClusters = [];
-  const fleetDeps: pulumi.Resource[] = [];
-  const fleetRepo = new FleetRepository("fleet", { fleet: stack.fleet, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, clusters: [] }, { provider: githubFor(fleetOwner) });
-
+  const live = onStage.filter((t) => !t.decommission);
   for (const clusterConfig of stack.clusters) {
     const cluster: PlatformCluster = isExisting(clusterConfig)
       ? new ExistingCluster(clusterConfig.name, { config: clusterConfig })
       : new EksCluster(clusterConfig.name, { config: clusterConfig });
     const onCluster = { provider: cluster.provider };
-    const ctx: ClusterContext = { cluster: clusterConfig.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: clusterConfig.receiverHost };
-    const live = onStage.filter((t) => !t.decommission);
+    const ctx = contexts.get(clusterConfig.name)!;
 
     const sealing = new SealedSecretsController(`${clusterConfig.name}-sealed-secrets`, stack.sealedSecrets, onCluster);
     const flux = new FluxBootstrap(`${clusterConfig.name}-flux`, {
@@ -64,11 +69,9 @@ export = async () => {
     // and so are destroyed before them.
     const controllers = [flux.instance, sealing.chart];
 
-    const platform = platformObjects(ctx, "nginx");
     if (stack.delivery === "direct") {
-      new k8s.yaml.v2.ConfigGroup(`${clusterConfig.name}-platform`, { objs: platform }, { ...onCluster, dependsOn: controllers });
+      new k8s.yaml.v2.ConfigGroup(`${clusterConfig.name}-platform`, { objs: platform.get(clusterConfig.name)! }, { ...onCluster, dependsOn: controllers });
     }
-    fleetClusters.push({ cluster: clusterConfig.name, platformObjects: platform, tenants: onStage.map((t) => t.name) });
 
     for (const [i, t] of onStage.entries()) {
       // With hundreds of tenants, let earlier registrations complete before building more, so
@@ -89,7 +92,6 @@ export = async () => {
         ecr: registry && flux.imageReflectorRoleName ? { urls: registry.urls, arns: registry.arns, readerRoleName: flux.imageReflectorRoleName } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),
       }, { ...onCluster, dependsOn: controllers });
-      fleetDeps.push(tenant);
       tenantOutputs[tenantKey(t.name, clusterConfig.name)] = {
         namespace: tenant.namespace,
         decommissioned: t.decommission,
@@ -106,7 +108,6 @@ export = async () => {
       fleetDeployKeyFingerprint: flux.deployKeyFingerprint,
     };
   }
-  new FleetRepository("fleet-files", { fleet: { ...stack.fleet, create: false }, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, clusters: fleetClusters }, { provider: githubFor(fleetOwner), dependsOn: [fleetRepo, ...fleetDeps] });
 
   return { stage: stack.stage, delivery: stack.delivery, clusters: clusterOutputs, tenants: tenantOutputs };
 };

@@ -26,7 +26,10 @@ export class ExistingCluster extends pulumi.ComponentResource implements Platfor
     const c = args.config;
     this.clusterName = c.name;
     const file = c.existing.kubeconfig ?? process.env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config");
-    this.kubeconfig = pulumi.secret(fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
+    if (!fs.existsSync(file)) {
+      throw new pulumi.ResourceError(`cluster ${c.name}: kubeconfig ${file} not found; set existing.kubeconfig in platform:clusters or KUBECONFIG`, this);
+    }
+    this.kubeconfig = pulumi.secret(fs.readFileSync(file, "utf8"));
     this.endpoint = pulumi.output(`kubeconfig context ${c.existing.context}`);
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, context: c.existing.context, enableServerSideApply: true }, { parent: this });
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, provider: this.provider });

@@ -41,6 +41,8 @@ export class FleetRepository extends pulumi.ComponentResource {
           deleteBranchOnMerge: true,
         }, { parent: this, protect: true }).name
       : pulumi.output(repoName);
+    // Written once the repository exists; `tenants/<cluster>/kustomization.yaml` may briefly list a
+    // tenant folder before its Tenant commits it, and Flux retries until it is there.
     for (const c of args.clusters) {
       for (const [file, content] of Object.entries(fleetFiles(c, args))) {
         new github.RepositoryFile(`${name}-${file.replace(/[/.]/g, "-")}`, {
