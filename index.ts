@@ -38,7 +38,7 @@ export = async () => {
   const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(`${t.name}-registry`, { tenant: t.name, repositories: ecrRepositories(t) })]));
 
   const contexts = new Map(stack.clusters.map((c): [string, ClusterContext] => [c.name, { cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost }]));
-  const platform = new Map([...contexts].map(([name, ctx]) => [name, platformObjects(ctx, "nginx")]));
+  const platform = new Map([...contexts].map(([name, ctx]) => [name, platformObjects(ctx, stack.ingressClassName)]));
   const fleetRepo = new FleetRepository("fleet", {
     fleet: stack.fleet,
     delivery: stack.delivery,

@@ -20,6 +20,7 @@ export const stackDefaults = {
   sealedSecretsChartVersion: "2.17.3",
   sealedSecretsNamespace: "sealed-secrets",
   ingressNamespace: "ingress-nginx",
+  ingressClassName: "nginx",
   syncInterval: "10m",
 };
 
@@ -104,6 +105,7 @@ export const stackSchema = strict({
     rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the sealing key; @default 0"),
   }).default({ chartVersion: stackDefaults.sealedSecretsChartVersion, namespace: stackDefaults.sealedSecretsNamespace, rotation: 0 }),
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
+  ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
   tenantsDir: z.string().default("tenants"),
 });
 
