@@ -90,6 +90,14 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.ok(rs.some((r) => r.type === "kubernetes:fluxcd.controlplane.io/v1:FluxInstance"));
   });
 
+  it("the webhook receiver's Ingress uses the configured ingress class", async () => {
+    const rs = (await runProgram({ stack: "dev", config: { "platform:ingressClassName": "traefik" } })).registrations;
+    const infra = rs.find((r) => r.inputs.file === "infrastructure/dev-euw1/objects.yaml")!;
+    const ingress = parseAllDocuments(String(infra.inputs.content)).map((d) => d.toJS()).find((o) => o.kind === "Ingress");
+    assert.equal(ingress.spec.ingressClassName, "traefik");
+    assert.equal(ingress.spec.rules[0].host, "flux-webhook.dev-euw1.dev.acme.example");
+  });
+
   it("ECR images are scanned through IRSA with provider aws, and ECR repositories scan on push", () => {
     const repo = tenantObjects(base, "sock-shop", "dev-euw1").find((o) => o.kind === "ImageRepository" && o.metadata.name === "orders");
     assert.equal(repo.spec.provider, "aws");
