@@ -107,10 +107,9 @@ export class Tenant extends pulumi.ComponentResource {
   private deliver(name: string, args: TenantArgs, objects: pulumi.Output<K8sObject[]>): void {
     const t = args.tenant;
     if (args.delivery === "gitops") {
-      const files = objectFolder(fleetPaths.tenantDir(args.context.cluster, t.name), "");
-      for (const path of Object.keys(files).sort()) {
-        const content = path.endsWith("/objects.yaml") ? objects.apply((o) => toYaml(o, true)) : files[path];
-        new github.RepositoryFile(`${name}-${path.endsWith("/objects.yaml") ? "objects" : "kustomization"}`, {
+      const files = objectFolder(fleetPaths.tenantDir(args.context.cluster, t.name), objects.apply((o) => toYaml(o, true)));
+      for (const [path, content] of Object.entries(files)) {
+        new github.RepositoryFile(`${name}-${path.slice(path.lastIndexOf("/") + 1, -".yaml".length)}`, {
           repository: args.fleet.repositoryName,
           branch: args.fleet.branch,
           file: path,

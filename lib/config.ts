@@ -1,17 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, isSecretKey } from "./project";
 
+/** The `platform:` entries of a Pulumi config map, keys without the namespace. */
+export function platformEntries(all: Record<string, string>): [string, string][] {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  return Object.entries(all)
+    .filter(([k]) => k.startsWith(prefix))
+    .map(([k, v]) => [k.slice(prefix.length), v]);
+}
+
 /**
  * The stack's `platform:` config as plain values, the way the stack file wrote them. Pulumi hands
  * structured values to programs as JSON text; scalars stay strings unless they are JSON literals.
  */
-export function platformConfig(): Record<string, unknown> {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  return Object.fromEntries(
-    Object.entries(pulumi.runtime.allConfig())
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([k, v]) => [k.slice(prefix.length), parseConfigValue(v)]),
-  );
+export function platformConfig(all: Record<string, string> = pulumi.runtime.allConfig()): Record<string, unknown> {
+  return Object.fromEntries(platformEntries(all).map(([k, v]) => [k, parseConfigValue(v)]));
 }
 
 export function parseConfigValue(v: string): unknown {
@@ -29,10 +32,5 @@ export function parseConfigValue(v: string): unknown {
  * over hundreds of tenants.
  */
 export function platformSecrets(): Map<string, pulumi.Output<string>> {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  return new Map(
-    Object.entries(pulumi.runtime.allConfig())
-      .filter(([k]) => k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))
-      .map(([k, v]) => [k.slice(prefix.length), pulumi.secret(v)]),
-  );
+  return new Map(platformEntries(pulumi.runtime.allConfig()).filter(([k]) => isSecretKey(k)).map(([k, v]) => [k, pulumi.secret(v)]));
 }

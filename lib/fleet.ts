@@ -27,7 +27,7 @@ export function kustomizationFile(resources: string[]): string {
 }
 
 /** A folder holding `objects.yaml` and the `kustomization.yaml` that lists it. */
-export function objectFolder(dir: string, objects: string): Record<string, string> {
+export function objectFolder<T>(dir: string, objects: T): Record<string, T | string> {
   return { [`${dir}/kustomization.yaml`]: kustomizationFile(["objects.yaml"]), [`${dir}/objects.yaml`]: objects };
 }
 

@@ -64,7 +64,7 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
     // With --diff, the earlier plan stands in for the last update, so removing a tenant file
     // without decommissioning it is refused here exactly as `pulumi up` would refuse it.
     const previousOutputs = args.diff ? (JSON.parse(fs.readFileSync(path.join(args.diff, "plan.json"), "utf8")) as { outputs?: Record<string, unknown> }).outputs : undefined;
-    const result = await runProgram({ stack, tenantsDir, sealingCertPem, previousOutputs });
+    const result = await runProgram({ stack, tenantsDir, sealingCertPem, previousOutputs, project });
     const plan = planFile(stack, result.registrations, result.outputs);
     writePlan(out, plan, manifestsFrom(result.registrations), fleetFilesFrom(result.registrations));
     io.out(summary(project, result.registrations, plan, path.relative(process.cwd(), out) || "."));

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { parseConfigValue } from "../lib/config";
-import { CONFIG_NAMESPACE, loadProject, readStackFile, requiredSecrets } from "../lib/project";
+import { platformConfig } from "../lib/config";
+import { CONFIG_NAMESPACE, loadProject, requiredSecrets, type LoadedProject } from "../lib/project";
 import { recordRegistrations, resolveOutputs, settle, type Registration } from "./recorder";
 import { standinMocks, type StandinOptions } from "./standins";
 import { readYamlMapping } from "../lib/yaml-file";
@@ -19,6 +19,8 @@ export interface RunOptions {
   mocks?: (o: StandinOptions) => pulumi.runtime.Mocks;
   /** Outputs of the previous update (e.g. an earlier plan's), for the tenant-removal guard. */
   previousOutputs?: Record<string, unknown>;
+  /** The project as the caller already validated it (same stack and tenants), so it is not loaded again. */
+  project?: LoadedProject;
   /** Give the secrets tenants need stand-in values (the offline plan has no real ones). @default true */
   standinSecrets?: boolean;
 }
@@ -37,7 +39,7 @@ export interface RunResult {
 export async function runProgram(o: RunOptions): Promise<RunResult> {
   const config = stackConfig(o.stack);
   if (o.tenantsDir) config["platform:tenantsDir"] = path.resolve(o.tenantsDir);
-  if (o.standinSecrets !== false) addStandinSecrets(o.stack, config);
+  if (o.standinSecrets !== false) addStandinSecrets(o.stack, config, o.project);
   Object.assign(config, o.config ?? {});
   const secretKeys = Object.keys(config).filter((k) => /slackWebhook-|githubStatusToken|github:token/.test(k) || config[k].startsWith("offline-standin"));
   pulumi.runtime.setAllConfig(config, secretKeys);
@@ -100,18 +102,16 @@ async function failOnUnhandled<T>(work: () => Promise<T>): Promise<T> {
 /** All config of a stack file as Pulumi hands it to programs: `ns:key` → string (JSON for objects). */
 function stackConfig(stack: string): Record<string, string> {
   const file = path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
-  readStackFile(PROJECT_DIR, stack); // existence is checked by the program's own validation
   const parsed = readYamlMapping(file, `Pulumi.${stack}.yaml`);
   const entries = Object.entries((parsed.value as { config?: Record<string, unknown> } | undefined)?.config ?? {});
   return Object.fromEntries(entries.map(([k, v]) => [k, isSecure(v) ? "offline-standin-secret" : typeof v === "string" ? v : JSON.stringify(v)]));
 }
 
 /** Stand-ins for the secret config keys the tenants need; invalid input is left for the program to report. */
-function addStandinSecrets(stack: string, config: Record<string, string>): void {
-  const platform = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${CONFIG_NAMESPACE}:`)).map(([k, v]) => [k.slice(CONFIG_NAMESPACE.length + 1), parseConfigValue(v)]));
-  let project;
+function addStandinSecrets(stack: string, config: Record<string, string>, loaded?: LoadedProject): void {
+  let project = loaded;
   try {
-    project = loadProject({ projectDir: PROJECT_DIR, stack, config: platform });
+    project ??= loadProject({ projectDir: PROJECT_DIR, stack, config: platformConfig(config) });
   } catch {
     return;
   }
