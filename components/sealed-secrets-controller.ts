@@ -9,6 +9,8 @@ export interface SealedSecretsControllerArgs {
   namespace: string;
   /** Version of the `sealed-secrets` Helm chart. */
   chartVersion: string;
+  /** Controller release the chart runs (image tag), pinned so the chart and the tested controller agree. */
+  controllerVersion: string;
   /** Bump to replace the sealing key (and re-seal every SealedSecret the program renders). @default 0 */
   rotation: number;
 }
@@ -58,6 +60,7 @@ export class SealedSecretsController extends pulumi.ComponentResource {
       repositoryOpts: { repo: "https://bitnami-labs.github.io/sealed-secrets" },
       values: {
         fullnameOverride: "sealed-secrets-controller",
+        image: { tag: args.controllerVersion },
         // "0" turns periodic key renewal off: the program's key stays the only active key.
         keyrenewperiod: "0",
       },

@@ -1,3 +1,4 @@
+import * as semver from "semver";
 import { z } from "zod";
 import { dnsLabel, githubRepository, gitBranch, fluxDuration } from "./rules";
 
@@ -16,13 +17,27 @@ export const stackDefaults = {
   fleetBranch: "main",
   fluxVersion: "2.9.x",
   fluxRegistry: "ghcr.io/fluxcd",
-  fluxOperatorChartVersion: "0.33.0",
-  sealedSecretsChartVersion: "2.17.3",
+  fluxOperatorChartVersion: "0.58.0",
+  sealedSecretsChartVersion: "2.18.1",
+  /** The controller release the chart runs (its image tag); the real-engine tests build this one. */
+  sealedSecretsControllerVersion: "0.36.0",
   sealedSecretsNamespace: "sealed-secrets",
   ingressNamespace: "ingress-nginx",
   ingressClassName: "nginx",
   syncInterval: "10m",
 };
+
+const semverVersion = z.string().refine((v) => semver.valid(v) !== null, { error: "not a version, e.g. \"1.2.3\"" });
+
+/** The first Flux Operator release that bundles Flux 2.9 (earlier ones stop at 2.7/2.8). */
+export const FIRST_OPERATOR_FOR_FLUX_2_9 = "0.53.0";
+
+/** Whether the operator release can install some Flux version in the range asked for. */
+function operatorCanInstall(f: { version: string; operatorChartVersion: string }): boolean {
+  if (!semver.valid(f.operatorChartVersion) || !semver.validRange(f.version)) return true; // reported by their own rules
+  const needs29 = !semver.intersects(f.version, "<2.9.0-0");
+  return !needs29 || semver.gte(f.operatorChartVersion, FIRST_OPERATOR_FOR_FLUX_2_9);
+}
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 
@@ -91,8 +106,11 @@ export const stackSchema = strict({
   flux: strict({
     version: z.string().default(stackDefaults.fluxVersion).describe("Flux distribution version (semver range); @default 2.9.x"),
     registry: z.string().default(stackDefaults.fluxRegistry),
-    operatorChartVersion: z.string().default(stackDefaults.fluxOperatorChartVersion),
+    operatorChartVersion: semverVersion.default(stackDefaults.fluxOperatorChartVersion).describe("Flux Operator chart (= operator) version; @default 0.58.0"),
     syncInterval: fluxDuration.default(stackDefaults.syncInterval),
+  }).refine(operatorCanInstall, {
+    path: ["operatorChartVersion"],
+    error: `this Flux Operator cannot install the Flux version asked for: Flux 2.9 needs operator ${FIRST_OPERATOR_FOR_FLUX_2_9} or newer; set platform:flux.operatorChartVersion to "${stackDefaults.fluxOperatorChartVersion}"`,
   }).default({
     version: stackDefaults.fluxVersion,
     registry: stackDefaults.fluxRegistry,
@@ -101,9 +119,15 @@ export const stackSchema = strict({
   }),
   sealedSecrets: strict({
     chartVersion: z.string().default(stackDefaults.sealedSecretsChartVersion),
+    controllerVersion: semverVersion.default(stackDefaults.sealedSecretsControllerVersion).describe("Controller image tag the chart runs; @default 0.36.0"),
     namespace: dnsLabel.default(stackDefaults.sealedSecretsNamespace),
     rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the sealing key; @default 0"),
-  }).default({ chartVersion: stackDefaults.sealedSecretsChartVersion, namespace: stackDefaults.sealedSecretsNamespace, rotation: 0 }),
+  }).default({
+    chartVersion: stackDefaults.sealedSecretsChartVersion,
+    controllerVersion: stackDefaults.sealedSecretsControllerVersion,
+    namespace: stackDefaults.sealedSecretsNamespace,
+    rotation: 0,
+  }),
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
   ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
   tenantsDir: z.string().default("tenants"),

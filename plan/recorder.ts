@@ -41,19 +41,19 @@ interface RegisterRequest {
  * Installs Pulumi's mock runtime with the given mocks and records every registration request in
  * full (options included, which the mocks API alone does not show). Call before running the program.
  */
-export async function recordRegistrations(mocks: pulumi.runtime.Mocks, project: string, stack: string): Promise<Registration[]> {
+export async function recordRegistrations(mocks: pulumi.runtime.Mocks, project: string, stack: string, revealSecrets = false): Promise<Registration[]> {
   const records: Registration[] = [];
   await pulumi.runtime.setMocks(mocks, project, stack, false, "organization");
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    records.push(toRegistration(req, project, stack));
+    records.push(toRegistration(req, project, stack, revealSecrets));
     return original(req, cb);
   };
   return records;
 }
 
-function toRegistration(req: RegisterRequest, project: string, stack: string): Registration {
+function toRegistration(req: RegisterRequest, project: string, stack: string, revealSecrets: boolean): Registration {
   const parent = req.getParent();
   const type = req.getType();
   const name = req.getName();
@@ -71,7 +71,7 @@ function toRegistration(req: RegisterRequest, project: string, stack: string): R
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
     ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
     ...(ignore.length ? { ignoreChanges: ignore } : {}),
-    inputs: redactSecrets(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    inputs: (revealSecrets ? unwrapSecrets : redactSecrets)(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
   };
 }
 
@@ -88,6 +88,15 @@ export function redactSecrets(value: unknown): unknown {
   const o = value as Record<string, unknown>;
   if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return REDACTED;
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactSecrets(v)]));
+}
+
+/** Replaces every secret with its plain value, for tests that hand the objects to a real API server. */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return unwrapSecrets(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 /** Waits until every registration the program started has been answered. */

@@ -21,6 +21,11 @@ export interface RunOptions {
   previousOutputs?: Record<string, unknown>;
   /** The project as the caller already validated it (same stack and tenants), so it is not loaded again. */
   project?: LoadedProject;
+  /**
+   * Keep secret inputs in plain text in the registrations, for the real-engine tests that apply
+   * them to a local API server. Never for anything written or printed. @default false
+   */
+  revealSecrets?: boolean;
   /** Give the secrets tenants need stand-in values (the offline plan has no real ones). @default true */
   standinSecrets?: boolean;
 }
@@ -44,7 +49,7 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   const secretKeys = Object.keys(config).filter((k) => /slackWebhook-|githubStatusToken|github:token/.test(k) || config[k].startsWith("offline-standin"));
   pulumi.runtime.setAllConfig(config, secretKeys);
   const region = config["aws:region"] ?? "eu-west-1";
-  const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem, previousOutputs: o.previousOutputs }), PROJECT_NAME, o.stack);
+  const records = await recordRegistrations((o.mocks ?? standinMocks)({ region, sealingCertPem: o.sealingCertPem, previousOutputs: o.previousOutputs }), PROJECT_NAME, o.stack, o.revealSecrets);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program: () => Promise<Record<string, unknown>> = require("../index");
   // The SDK records a stack trace for every promise it tracks (hundreds per resource), which

@@ -9,7 +9,6 @@ import { loadProject } from "../lib/project";
 import { needsWriteAccess, resolveForStage } from "../lib/resolve";
 import type { TenantFileInput } from "../lib/tenant-schema";
 import type { Tenant } from "../lib/tenants";
-import { evalCel } from "./helpers/cel";
 import { crdValidator, isBuiltIn, loadCrdSchemas } from "./helpers/crd";
 import { build, buildAll, ecrUrl, exampleTenants, minimalTenant, resolvedValues, ROOT, shippedContexts, tenantFrom, type Built } from "./helpers/fixtures";
 import * as inv from "./helpers/invariants";
@@ -377,9 +376,8 @@ describe("tenant object builders", () => {
     assert.deepEqual([...kinds].sort(), Object.keys(expected).filter((k) => k !== "HelmRelease").sort(), "every kind above is emitted by some builder");
     // The table agrees with the served versions of the CRDs themselves.
     const served = loadCrdSchemas().filter((s) => s.served).map((s) => `${s.kind} ${s.group}/${s.version}`);
-    // The Flux Operator's CRD (AGPL-3.0) is not copied into this repository; FluxInstance v1 was checked by hand.
-    for (const [kind, apiVersion] of Object.entries(expected).filter(([k]) => k !== "FluxInstance")) {
-      assert.ok(served.includes(`${kind} ${apiVersion}`), `${kind} ${apiVersion} is not served by the fixture CRDs`);
+    for (const [kind, apiVersion] of Object.entries(expected)) {
+      assert.ok(served.includes(`${kind} ${apiVersion}`), `${kind} ${apiVersion} is not served by the official CRDs`);
     }
   });
 
@@ -433,27 +431,10 @@ function instanceOptions(imageAutomation: boolean) {
 
 describe("platform objects", () => {
   const [policy, binding] = tenantSecretPolicy();
-  const condition = spec(policy).matchConditions[0].expression as string;
-  const validation = spec(policy).validations[0].expression as string;
-  const namespaceOf = (t: Tenant) => one(builtFor(t, DEV).objects, "Namespace");
-  const userOf = (t: Tenant) => `system:serviceaccount:${t.namespace}:${names.reconciler(t.name)}`;
-  const applies = (username: string, ns: K8sObject) => evalCel(condition, { request: { userInfo: { username } }, namespaceObject: ns });
-  const allows = (type: string) => evalCel(validation, { object: { type } });
 
-  it("the ValidatingAdmissionPolicy applies to a tenant's own reconciler, in a namespace whose name differs from the tenant", () => {
-    for (const t of [byName("app-a"), byName("flask-app"), kitchenSink]) assert.equal(applies(userOf(t), namespaceOf(t)), true, t.name);
-  });
-
-  it("the ValidatingAdmissionPolicy does not apply to Flux's controllers, people, or another tenant's reconciler", () => {
-    const ns = namespaceOf(byName("app-a"));
-    for (const user of ["system:serviceaccount:flux-system:helm-controller", "system:serviceaccount:flux-system:kustomize-controller", "alice@acme.example", userOf(byName("flask-app")), "system:serviceaccount:app-a:default"]) {
-      assert.equal(applies(user, ns), false, user);
-    }
-  });
-
-  it("the ValidatingAdmissionPolicy allows only helm.sh/release.v1 Secrets, on create and update", () => {
-    assert.equal(allows("helm.sh/release.v1"), true);
-    for (const type of ["Opaque", "kubernetes.io/service-account-token", "kubernetes.io/dockerconfigjson", "kubernetes.io/tls"]) assert.equal(allows(type), false, type);
+  // What the policy admits and denies is judged by the real API server (test/cluster/admission.test.ts);
+  // here only its shape.
+  it("the ValidatingAdmissionPolicy fails closed and covers Secret creates and updates", () => {
     assert.deepEqual(spec(policy).matchConstraints.resourceRules, [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] }]);
     assert.equal(spec(policy).failurePolicy, "Fail");
     assert.equal(spec(policy).validations[0].reason, "Forbidden");

@@ -57,7 +57,7 @@ describe("reliability: determinism, rotation and least privilege", function () {
       stack: "dev",
       config: {
         "platform:fleet": JSON.stringify({ repository: "acme/eks-gitops-fleet", branch: "main", rotation: 2 }),
-        "platform:sealedSecrets": JSON.stringify({ chartVersion: "2.17.3", rotation: 1 }),
+        "platform:sealedSecrets": JSON.stringify({ chartVersion: "2.18.1", rotation: 1 }),
       },
     })).registrations;
     const names = rotated.map((r) => r.name);

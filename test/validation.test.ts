@@ -595,7 +595,7 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
 
   it("a stack's own platform namespaces are reserved for its tenants", () => {
     const dir = tempProject({
-      "Pulumi.dev.yaml": shippedDev.replace('    chartVersion: "2.17.3"', '    chartVersion: "2.17.3"\n    namespace: sealing'),
+      "Pulumi.dev.yaml": shippedDev.replace('    chartVersion: "2.18.1"', '    chartVersion: "2.18.1"\n    namespace: sealing'),
       "tenants/sealing.yaml": tenantFile("sealing"),
     });
     assertProblem(projectProblems({ projectDir: dir, stack: "dev" }), 'tenants/sealing.yaml: name ("sealing"): is reserved for the platform', "sealing");

@@ -8,9 +8,10 @@ export const PLATFORM_APPLIER = "kustomize-controller";
 /**
  * Helm keeps release state in Secrets and RBAC cannot tell Secret types apart, so a tenant's
  * reconciler could otherwise write any Secret. This admission policy, evaluated by the API server
- * itself (no extra controller), lets a reconciler write only `helm.sh/release.v1` Secrets. It
- * matches the caller by name: `system:serviceaccount:<ns>:<tenant>-reconciler` in a namespace
- * labelled with that tenant, so it applies to every tenant at once.
+ * itself (no extra controller), lets the service accounts of a tenant namespace (its reconciler,
+ * and so Helm acting as it) write only `helm.sh/release.v1` Secrets there; everyone else (the
+ * platform admin, the Sealed Secrets controller) is not matched. The caller test uses only
+ * `request`, because the API server does not provide `namespaceObject` to match conditions.
  */
 export function tenantSecretPolicy(): K8sObject[] {
   const name = "tenant-reconciler-secrets";
@@ -26,8 +27,8 @@ export function tenantSecretPolicy(): K8sObject[] {
         },
         matchConditions: [
           {
-            name: "is-tenant-reconciler",
-            expression: `request.userInfo.username == 'system:serviceaccount:' + namespaceObject.metadata.name + ':' + namespaceObject.metadata.labels['${TENANT_LABEL}'] + '-reconciler'`,
+            name: "is-service-account-of-the-namespace",
+            expression: "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')",
           },
         ],
         validations: [

@@ -1,21 +1,19 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
-import { parseAllDocuments } from "yaml";
+import { officialCrds } from "../../engines/crds";
 import type { K8sObject } from "../../lib/objects/meta";
 
 /**
- * Validation of objects against the official CRD schemas (copies in test/fixtures/crds, from Flux
- * 2.9, the Flux Operator and Sealed Secrets; Apache-2.0).
+ * Validation of objects against the official CRD schemas, read from the published modules the
+ * real-engine harness installs (engines/crds.ts: Flux and FluxInstance from the Flux Operator
+ * release the stacks pin, SealedSecret from the controller release built in engines/).
  *
  * The API server prunes fields a structural schema does not declare, so a misspelt field in a
  * builder would vanish without an error. Here every object schema that neither declares
  * `additionalProperties` nor sets `x-kubernetes-preserve-unknown-fields` gets
  * `additionalProperties: false`, turning "silently dropped" into a failure. `x-kubernetes-*`
- * keywords are removed after that; CEL rules (`x-kubernetes-validations`) are not evaluated.
+ * keywords are removed after that; CEL rules (`x-kubernetes-validations`) are not evaluated here
+ * (the live API server does that in `npm run test:cluster`).
  */
-export const CRD_DIR = path.join(__dirname, "..", "fixtures", "crds");
-
 interface CrdVersion {
   name: string;
   served: boolean;
@@ -36,27 +34,23 @@ export interface CrdSchema {
   schema: Record<string, unknown>;
 }
 
-/** Every version of every CRD in the fixtures folder. */
-export function loadCrdSchemas(dir = CRD_DIR): CrdSchema[] {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .flatMap((file) =>
-      parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8"))
-        .map((d) => d.toJS() as Crd | null)
-        .filter((d): d is Crd => d !== null && d.kind === "CustomResourceDefinition")
-        .flatMap((crd) =>
-          crd.spec.versions.map((v) => ({
-            file,
-            group: crd.spec.group,
-            version: v.name,
-            kind: crd.spec.names.kind,
-            served: v.served,
-            schema: v.schema?.openAPIV3Schema ?? {},
-          })),
-        ),
-    );
+let cached: CrdSchema[] | undefined;
+
+/** Every version of every official CRD. */
+export function loadCrdSchemas(): CrdSchema[] {
+  cached ??= officialCrds().flatMap((f) =>
+    (f.crds as unknown as Crd[]).flatMap((crd) =>
+      crd.spec.versions.map((v) => ({
+        file: f.source,
+        group: crd.spec.group,
+        version: v.name,
+        kind: crd.spec.names.kind,
+        served: v.served,
+        schema: v.schema?.openAPIV3Schema ?? {},
+      })),
+    ),
+  );
+  return cached;
 }
 
 /** A copy of a structural schema with pruning made strict and Kubernetes extensions removed. */
@@ -89,7 +83,7 @@ export function crdValidator(schemas = loadCrdSchemas()): CrdValidator {
   const key = (apiVersion: string, kind: string) => `${apiVersion}|${kind}`;
   return (o) => {
     const found = schemas.find((s) => key(`${s.group}/${s.version}`, s.kind) === key(o.apiVersion, o.kind));
-    if (!found) return [`no CRD in test/fixtures/crds defines ${o.kind} ${o.apiVersion}`];
+    if (!found) return [`no official CRD defines ${o.kind} ${o.apiVersion}`];
     if (!found.served) return [`${o.kind} ${o.apiVersion} is not served by ${found.file}`];
     const k = key(o.apiVersion, o.kind);
     let validate = compiled.get(k);
