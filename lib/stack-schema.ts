@@ -10,7 +10,7 @@ import { dnsLabel, githubRepository, gitBranch, fluxDuration } from "./rules";
 /** Defaults for stack configuration; each is documented where its field is declared. */
 export const stackDefaults = {
   delivery: "gitops" as const,
-  kubernetesVersion: "1.33",
+  kubernetesVersion: "1.35",
   vpcCidr: "10.0.0.0/16",
   availabilityZones: 2,
   logTypes: ["api", "audit", "authenticator"],
@@ -64,7 +64,7 @@ const nodeGroup = strict({
 const eksCluster = strict({
   name: dnsLabel.describe("Cluster name, also the fleet folder clusters/<name>"),
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "not an AWS region, e.g. \"eu-west-1\"" }),
-  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "not a Kubernetes minor version, e.g. \"1.33\"" }).default(stackDefaults.kubernetesVersion),
+  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "not a Kubernetes minor version, e.g. \"1.35\"" }).default(stackDefaults.kubernetesVersion),
   vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "not an IPv4 CIDR between /16 and /24" }).default(stackDefaults.vpcCidr),
   availabilityZones: z.number().int().min(2, { error: "must be at least 2: EKS and a resilient node group need two zones" }).max(6).default(stackDefaults.availabilityZones),
   endpoint: strict({

@@ -69,7 +69,7 @@ describe("offline plan", function () {
   });
 
   it("the summary names each cluster and each tenant with its key mode", () => {
-    assert.match(firstRun.out, /dev-euw1: EKS 1\.33 in eu-west-1/);
+    assert.match(firstRun.out, /dev-euw1: EKS 1\.35 in eu-west-1/);
     assert.match(firstRun.out, /sock-shop: ns sock-shop, .*read-write key/);
     assert.match(firstRun.out, /app-a: ns app-a, quota 2 CPU\/4Gi, .*read-only key/);
     assert.match(firstRun.out, /Resources: \d+ \(/);

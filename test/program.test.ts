@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as assert from "node:assert/strict";
+import { engineVersion } from "../engines/build";
 import { createHash } from "node:crypto";
 import { FLUX_OPERATOR_CHART } from "../components/flux-bootstrap";
 import { receiverPath } from "../lib/objects/notifications";
@@ -308,6 +309,8 @@ describe("program: sealing key", () => {
         const chart = registration(plan, T.chart, `${c.name}-sealed-secrets-chart`);
         assert.ok(chart.dependsOn.includes(registration(plan, T.secret, `${c.name}-sealed-secrets-active-key`).urn));
         assert.equal((chart.inputs.values as Record<string, unknown>).keyrenewperiod, "0");
+        // The controller the chart runs is the release the real-engine tests build and run.
+        assert.deepEqual((chart.inputs.values as Record<string, unknown>).image, { tag: engineVersion("sealed-secrets").replace(/^v/, "") });
         assert.equal(chart.inputs.namespace, "sealed-secrets");
       }
     });

@@ -523,7 +523,7 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
   });
 
   it("a mistyped field of an EKS cluster is reported at the field, not as 'neither kind of cluster'", () => {
-    assertProblems(devProblems((s) => s.replace('kubernetesVersion: "1.33"', "kubernetesVersion: 1.33")), ["Pulumi.dev.yaml: platform:clusters[0].kubernetesVersion (1.33): must be a string, not a number (1.33)"]);
+    assertProblems(devProblems((s) => s.replace('kubernetesVersion: "1.35"', "kubernetesVersion: 1.35")), ["Pulumi.dev.yaml: platform:clusters[0].kubernetesVersion (1.35): must be a string, not a number (1.35)"]);
   });
 
   it("a cluster that is neither kind says what each kind needs", () => {
