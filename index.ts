@@ -1,3 +1,4 @@
+import { gitHostOf } from "./lib/git-host";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,17 +28,18 @@ export = async () => {
   const secrets = platformSecrets();
   const onStage = tenantsOnStage(tenants, stack.stage);
 
+  const git = gitHostOf(stack.gitHost);
   const githubToken = new pulumi.Config("github").getSecret("token");
   const githubProviders = new Map<string, github.Provider>();
   const githubFor = (owner: string) => {
-    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken }));
+    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken, baseUrl: git.apiUrl }));
     return githubProviders.get(owner)!;
   };
   const fleetOwner = stack.fleet.repository.split("/")[0];
 
   const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(`${t.name}-registry`, { tenant: t.name, repositories: ecrRepositories(t) })]));
 
-  const contexts = new Map(stack.clusters.map((c): [string, ClusterContext] => [c.name, { cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost }]));
+  const contexts = new Map(stack.clusters.map((c): [string, ClusterContext] => [c.name, { cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost, git }]));
   const platform = new Map([...contexts].map(([name, ctx]) => [name, platformObjects(ctx, stack.ingressClassName)]));
   const fleetRepo = new FleetRepository("fleet", {
     fleet: stack.fleet,
@@ -61,6 +63,7 @@ export = async () => {
       cluster: clusterConfig.name,
       flux: stack.flux,
       fleet: stack.fleet,
+      git,
       fleetRepositoryName: fleetRepo.repositoryName,
       imageAutomation: live.some((t) => t.imageAutomation),
       ecrAccess: live.some((t) => t.imageAutomation?.images.some((i) => i.ecr)) && cluster.oidc ? { oidcArn: cluster.oidc.arn, oidcUrl: cluster.oidc.url } : undefined,

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { FLUX_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL } from "../lib/objects/meta";
 import { fluxInstance } from "../lib/objects/platform";
-import { GITHUB_KNOWN_HOSTS } from "../lib/objects/sealed-secret";
+import type { GitHost } from "../lib/git-host";
 import type { StackConfig } from "../lib/stack-schema";
 
 export interface FluxBootstrapArgs {
@@ -13,6 +13,8 @@ export interface FluxBootstrapArgs {
   cluster: string;
   flux: StackConfig["flux"];
   fleet: StackConfig["fleet"];
+  /** The Git host of the fleet repository: its clone URL and the SSH host keys Flux trusts. */
+  git: GitHost;
   /** Name of the fleet repository (without owner), once it exists. */
   fleetRepositoryName: pulumi.Input<string>;
   /** Install the image controllers: some tenant on this cluster uses image automation. */
@@ -50,7 +52,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: FLUX_NAMESPACE, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } }, parent);
     const secret = new k8s.core.v1.Secret(`${name}-fleet-secret`, {
       metadata: { name: FLEET_SECRET, namespace: ns.metadata.name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
-      stringData: { identity: key.privateKeyPem, "identity.pub": key.publicKeyOpenssh, known_hosts: GITHUB_KNOWN_HOSTS },
+      stringData: { identity: key.privateKeyPem, "identity.pub": key.publicKeyOpenssh, known_hosts: args.git.knownHosts },
     }, parent);
     const operator = new k8s.helm.v4.Chart(`${name}-operator`, {
       chart: FLUX_OPERATOR_CHART,
@@ -65,6 +67,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
       imageAutomation: args.imageAutomation,
       imageReflectorRoleArn: roleArn,
       fleetSecretName: FLEET_SECRET,
+      git: args.git,
     });
     const plain = spec();
     this.instance = new k8s.apiextensions.CustomResource(`${name}-instance`, {

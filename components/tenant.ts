@@ -8,7 +8,7 @@ import { objectFolder, fleetPaths, toYaml } from "../lib/fleet";
 import type { ClusterContext } from "../lib/objects/context";
 import { names, type K8sObject } from "../lib/objects/meta";
 import { receiverPath, usesWebhook } from "../lib/objects/notifications";
-import { GITHUB_KNOWN_HOSTS } from "../lib/objects/sealed-secret";
+import { GITHUB } from "../lib/git-host";
 import { namespace, tenantObjects } from "../lib/objects/tenant";
 import { needsWriteAccess, type StageTenant } from "../lib/resolve";
 import { sealData } from "../lib/sealing";
@@ -73,7 +73,7 @@ export class Tenant extends pulumi.ComponentResource {
     }, gh);
     const secretData: Record<string, pulumi.Input<Record<string, string>>> = {
       [names.deployKeySecret(t.name)]: pulumi.all([key.privateKeyPem, key.publicKeyOpenssh]).apply(([identity, pub]) => ({
-        identity, "identity.pub": pub, known_hosts: GITHUB_KNOWN_HOSTS,
+        identity, "identity.pub": pub, known_hosts: (args.context.git ?? GITHUB).knownHosts,
       })),
     };
     if (usesWebhook(t, args.context)) {

@@ -38,6 +38,16 @@ export const ENGINES: Record<string, Engine> = {
     ldflags: kubernetesLdflags,
   },
   etcd: { module: "etcd", upstream: "go.etcd.io/etcd/server/v3", binaries: { etcd: "go.etcd.io/etcd/server/v3" } },
+  flux: {
+    module: "flux",
+    upstream: "github.com/fluxcd/source-controller",
+    binaries: {
+      "source-controller": "github.com/fluxcd/source-controller",
+      "kustomize-controller": "github.com/fluxcd/kustomize-controller",
+      "notification-controller": "github.com/fluxcd/notification-controller",
+    },
+  },
+  gitserver: { module: "gitserver", upstream: "github.com/fluxcd/pkg/gittestserver", binaries: { gitserver: "." } },
   "sealed-secrets": {
     module: "sealed-secrets",
     upstream: "github.com/bitnami-labs/sealed-secrets",
@@ -94,16 +104,14 @@ export async function buildEngine(name: EngineName, log: (line: string) => void 
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
     const ldflags = ["-s", "-w", e.ldflags?.(version) ?? ""].join(" ").trim();
-    const args = ["build", "-trimpath", `-ldflags=${ldflags}`, "-o", tmp + path.sep, ...Object.values(e.binaries)];
     const tick = setInterval(() => log(`engines: still building ${name} (${elapsed(start)})`), 30_000);
     try {
-      await run("go", args, path.join(ENGINES_DIR, e.module));
+      // One binary at a time; they share Go's build cache, and each go build uses every core.
+      for (const [bin, pkg] of Object.entries(e.binaries)) {
+        await run("go", ["build", "-trimpath", `-ldflags=${ldflags}`, "-o", path.join(tmp, bin), pkg], path.join(ENGINES_DIR, e.module));
+      }
     } finally {
       clearInterval(tick);
-    }
-    for (const [bin, pkg] of Object.entries(e.binaries)) {
-      const built = path.join(tmp, goBinaryName(pkg));
-      if (built !== path.join(tmp, bin)) fs.renameSync(built, path.join(tmp, bin));
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
@@ -121,9 +129,6 @@ export async function buildEngine(name: EngineName, log: (line: string) => void 
 export async function buildEngines(log?: (line: string) => void): Promise<void> {
   for (const name of Object.keys(ENGINES) as EngineName[]) await buildEngine(name, log);
 }
-
-/** The file name `go build -o dir/` gives a main package: its last path element, skipping a `/vN` suffix. */
-const goBinaryName = (pkg: string) => path.basename(/\/v\d+$/.test(pkg) ? path.dirname(pkg) : pkg);
 
 function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {

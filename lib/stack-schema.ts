@@ -25,6 +25,8 @@ export const stackDefaults = {
   ingressNamespace: "ingress-nginx",
   ingressClassName: "nginx",
   syncInterval: "10m",
+  gitSshUrl: "ssh://git@github.com",
+  gitApiUrl: "https://api.github.com/",
 };
 
 const semverVersion = z.string().refine((v) => semver.valid(v) !== null, { error: "not a version, e.g. \"1.2.3\"" });
@@ -92,11 +94,28 @@ export const clusterSchema = z.union([eksCluster, existingCluster], {
   error: "is neither an EKS cluster (name, region, adminRoleArns, nodeGroups) nor an existing one (name, existing.context)",
 });
 
+/** The Git host the fleet and the teams' repositories live on: GitHub, or a GitHub Enterprise Server. */
+const gitHost = strict({
+  sshUrl: z.string().regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
+    error: "not an SSH base URL; write ssh://git@<host> or ssh://git@<host>:<port>, e.g. \"ssh://git@github.example.com\"",
+  }).default(stackDefaults.gitSshUrl).describe("Base of repository clone URLs; @default ssh://git@github.com"),
+  apiUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, {
+    error: "not an API base URL ending in /, e.g. \"https://github.example.com/api/v3/\"",
+  }).default(stackDefaults.gitApiUrl).describe("GitHub REST API base URL (GitHub Enterprise: https://<host>/api/v3/); @default https://api.github.com/"),
+  knownHosts: z.string().regex(/^(\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+\n?)+$/, {
+    error: "not known_hosts lines (`<host> <key type> <base64 key>`, one per line); copy them from `ssh-keyscan <host>` after checking the fingerprints",
+  }).optional().describe("SSH host keys Flux trusts for sshUrl's host; @default GitHub's published keys"),
+}).refine((g) => g.knownHosts !== undefined || g.sshUrl === stackDefaults.gitSshUrl, {
+  path: ["knownHosts"],
+  error: "is required for a Git host other than github.com: Flux must know the host's SSH keys in advance; add the lines `ssh-keyscan <host>` prints, after checking their fingerprints",
+});
+
 export const stackSchema = strict({
   stage: dnsLabel.describe("Stage of this stack; tenants choose stages by this name"),
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
   clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
+  gitHost: gitHost.default({ sshUrl: stackDefaults.gitSshUrl, apiUrl: stackDefaults.gitApiUrl }).describe("The Git host (GitHub or GitHub Enterprise Server)"),
   fleet: strict({
     repository: githubRepository,
     branch: gitBranch.default(stackDefaults.fleetBranch),

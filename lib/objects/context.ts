@@ -1,3 +1,5 @@
+import type { GitHost } from "../git-host";
+
 /** What a builder needs to know about the cluster a tenant lands on. */
 export interface ClusterContext {
   /** Cluster name; also its fleet folder (`clusters/<name>`). */
@@ -7,6 +9,8 @@ export interface ClusterContext {
   ingressNamespace: string;
   /** Public host of the Flux webhook receiver; push-based reconciliation is off without it. */
   receiverHost?: string;
+  /** The Git host the teams' repositories are cloned from. @default GitHub */
+  git?: GitHost;
 }
 
 /**

@@ -59,4 +59,3 @@ export const names = {
   githubStatusSecret: (tenant: string) => `${tenant}-github-status`,
 };
 
-export const sshUrl = (repository: string) => `ssh://git@github.com/${repository}.git`;

@@ -1,3 +1,4 @@
+import { GITHUB, repositoryUrl, type GitHost } from "../git-host";
 import type { StackConfig } from "../stack-schema";
 import type { ClusterContext } from "./context";
 import { API, FLUX_NAMESPACE, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
@@ -88,6 +89,8 @@ export interface FluxInstanceOptions {
   /** IAM role the image-reflector-controller assumes to read ECR (IRSA). */
   imageReflectorRoleArn?: string;
   fleetSecretName: string;
+  /** Where the fleet repository is. @default GitHub */
+  git?: GitHost;
 }
 
 /**
@@ -124,7 +127,7 @@ export function fluxInstance(o: FluxInstanceOptions): K8sObject {
       },
       sync: {
         kind: "GitRepository",
-        url: `ssh://git@github.com/${o.fleet.repository}.git`,
+        url: repositoryUrl(o.git ?? GITHUB, o.fleet.repository),
         ref: `refs/heads/${o.fleet.branch}`,
         path: `clusters/${o.cluster}`,
         pullSecret: o.fleetSecretName,

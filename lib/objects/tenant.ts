@@ -1,6 +1,7 @@
 import type { StageTenant } from "../resolve";
 import type { ClusterContext, ResolvedValues } from "./context";
-import { API, FLUX_NAMESPACE, names, sshUrl, tenantLabels, tenantMeta, type K8sObject } from "./meta";
+import { GITHUB, repositoryUrl } from "../git-host";
+import { API, FLUX_NAMESPACE, names, tenantLabels, tenantMeta, type K8sObject } from "./meta";
 import { imageAutomationObjects } from "./image";
 import { notificationObjects, receiverObjects } from "./notifications";
 import { sealedSecret } from "./sealed-secret";
@@ -17,7 +18,7 @@ export function tenantObjects(t: StageTenant, ctx: ClusterContext, values: Resol
     ...reconcilerRbac(t),
     ...networkPolicies(t, ctx),
     sealedSecret(t, names.deployKeySecret(t.name), values.sealed),
-    ...gitSync(t),
+    ...gitSync(t, ctx),
     ...helmRepositories(t),
     ...imageAutomationObjects(t, values),
     ...notificationObjects(t, values),
@@ -153,7 +154,7 @@ export function networkPolicies(t: StageTenant, ctx: ClusterContext): K8sObject[
 }
 
 /** The team's repository as a Flux source, applied as the team's reconciler. */
-export function gitSync(t: StageTenant): K8sObject[] {
+export function gitSync(t: StageTenant, ctx: ClusterContext): K8sObject[] {
   return [
     {
       apiVersion: API.source,
@@ -161,7 +162,7 @@ export function gitSync(t: StageTenant): K8sObject[] {
       metadata: tenantMeta(t, t.name),
       spec: {
         interval: t.source.interval,
-        url: sshUrl(t.source.repository),
+        url: repositoryUrl(ctx.git ?? GITHUB, t.source.repository),
         ref: { branch: t.source.branch },
         secretRef: { name: names.deployKeySecret(t.name) },
       },
