@@ -86,7 +86,7 @@ export = async () => {
         context: ctx,
         delivery: stack.delivery,
         sealing: { certificatePem: sealing.certificatePem, nonceKey: sealing.nonceKey },
-        fleet: { repositoryName: fleetRepo.repositoryName, branch: stack.fleet.branch },
+        fleet: { repositoryName: fleetRepo.repositoryName, branch: stack.fleet.branch, provider: githubFor(fleetOwner) },
         protectNamespace: stack.protectNamespaces,
         secrets: {
           slackWebhook: secrets.get(SECRET_KEY.slackWebhook(t.name)),

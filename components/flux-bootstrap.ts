@@ -48,7 +48,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
       title: `flux ${args.cluster}${suffix}`,
       key: key.publicKeyOpenssh,
       readOnly: true,
-    }, parent);
+    }, { ...parent, deleteBeforeReplace: true }); // GitHub refuses the same public key twice
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: FLUX_NAMESPACE, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } }, parent);
     const secret = new k8s.core.v1.Secret(`${name}-fleet-secret`, {
       metadata: { name: FLEET_SECRET, namespace: ns.metadata.name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },

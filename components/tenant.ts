@@ -21,8 +21,8 @@ export interface TenantArgs {
   delivery: "gitops" | "direct";
   /** The cluster's sealing certificate and the secret that keeps sealing deterministic. */
   sealing: { certificatePem: pulumi.Input<string>; nonceKey: pulumi.Input<string> };
-  /** Fleet repository (name without owner) and branch, for `gitops` delivery. */
-  fleet: { repositoryName: pulumi.Input<string>; branch: string };
+  /** Fleet repository (name without owner), branch, and the GitHub provider of its owner, for `gitops` delivery. */
+  fleet: { repositoryName: pulumi.Input<string>; branch: string; provider: github.Provider };
   /** Pulumi `protect` on the namespace (prod), unless the tenant is being decommissioned. @default false */
   protectNamespace?: boolean;
   /** Secret values some features need: Slack webhook URL, GitHub commit-status token. */
@@ -70,7 +70,9 @@ export class Tenant extends pulumi.ComponentResource {
       title: `flux ${args.context.cluster}/${t.namespace}${suffix}`,
       key: key.publicKeyOpenssh,
       readOnly: !needsWriteAccess(t),
-    }, gh);
+      // GitHub refuses a second key with the same public half: rotation, a read-only/write flip or
+      // a new title replace the key, so the old one must go first.
+    }, { ...gh, deleteBeforeReplace: true });
     const secretData: Record<string, pulumi.Input<Record<string, string>>> = {
       [names.deployKeySecret(t.name)]: pulumi.all([key.privateKeyPem, key.publicKeyOpenssh]).apply(([identity, pub]) => ({
         identity, "identity.pub": pub, known_hosts: (args.context.git ?? GITHUB).knownHosts,
@@ -116,7 +118,7 @@ export class Tenant extends pulumi.ComponentResource {
           content,
           commitMessage: `tenant ${t.name}: update ${path}`,
           overwriteOnCreate: true,
-        }, { parent: this });
+        }, { parent: this, provider: args.fleet.provider });
       }
       return;
     }

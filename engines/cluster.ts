@@ -50,7 +50,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a process in its own process group, output to `<dir>/logs/<name>.log`; it outlives this one. */
-function startProcess(dir: string, name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+export function startProcess(dir: string, name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
   const out = fs.openSync(path.join(dir, "logs", `${name}.log`), "a");
   const child = spawn(cmd, args, { detached: true, stdio: ["ignore", out, out], env });
@@ -88,7 +88,7 @@ function get(url: string, pki: Pki): Promise<{ status: number; body: string }> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, seconds: number, pid: number, dir: string, log: string): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, seconds: number, pid: number, dir: string, log: string): Promise<void> {
   const until = Date.now() + seconds * 1000;
   while (Date.now() < until) {
     if (!alive(pid)) throw new EngineError(`${what}: the process exited; its log ends:\n${logTail(dir, log)}`);
@@ -136,7 +136,7 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
   const pki = makePki(path.join(dir, "pki"));
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const state: ClusterState = { dir, server: `https://127.0.0.1:${apiPort}`, kubeconfig: o.kubeconfigPath ?? path.join(dir, "kubeconfig"), pids: {}, pki };
-  const save = () => fs.writeFileSync(path.join(dir, STATE), JSON.stringify(state, null, 2));
+  const save = () => saveState(state);
   try {
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     state.pids.etcd = startProcess(dir, "etcd", bin("etcd"), [
@@ -185,6 +185,11 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
   }
 }
 
+/** Records the cluster's processes, so `stopCluster` can find them from another process. */
+export function saveState(state: ClusterState): void {
+  fs.writeFileSync(path.join(state.dir, STATE), JSON.stringify(state, null, 2));
+}
+
 /** Reads a running cluster's state, or undefined. */
 export function clusterState(dir: string): ClusterState | undefined {
   const file = path.join(dir, STATE);
@@ -222,7 +227,7 @@ export async function stopProcess(state: ClusterState, name: string): Promise<vo
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(-pid, "SIGKILL");
   delete state.pids[name];
-  fs.writeFileSync(path.join(state.dir, STATE), JSON.stringify(state, null, 2));
+  saveState(state);
 }
 
 /** The service account env and files `rest.InClusterConfig` reads, for a controller run as a local process. */
@@ -250,7 +255,7 @@ export function startInCluster(state: ClusterState, name: string, sa: InCluster,
     ...process.env, ...env, SA_DIR: saDir, KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port, POD_NAMESPACE: sa.namespace,
   });
   state.pids[name] = pid;
-  fs.writeFileSync(path.join(state.dir, STATE), JSON.stringify(state, null, 2));
+  saveState(state);
   return pid;
 }
 

@@ -179,6 +179,28 @@ describe("program: EKS clusters", () => {
   }
 });
 
+describe("program: GitHub", () => {
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: every GitHub resource names the provider of the owner whose repository it writes`, async () => {
+      const plan = await planOf({ stack });
+      const fleetOwner = fleetRepositoryOf(stack).repository.split("/")[0];
+      const providerName = (r: Registration) => (r.provider ?? "").split("::")[3];
+      const github = plan.registrations.filter((r) => r.type.startsWith("github:index/"));
+      assert.ok(github.length > 0);
+      for (const r of github) assert.ok(r.provider, `${r.type} ${r.name} has no provider: the default provider writes to the token's own account`);
+      for (const r of registrationsOf(plan, T.repositoryFile)) assert.equal(providerName(r), `github-${fleetOwner}`, `${r.name} is a fleet file`);
+      for (const r of [...registrationsOf(plan, T.deployKey), ...registrationsOf(plan, T.webhook)]) {
+        assert.equal(providerName(r), "github-acme", `${r.name}: every shipped repository belongs to acme`);
+      }
+    });
+
+    it(`${stack}: every deploy key is deleted before its replacement is created (GitHub refuses the same key twice)`, async () => {
+      const plan = await planOf({ stack });
+      for (const r of registrationsOf(plan, T.deployKey)) assert.equal(r.deleteBeforeReplace, true, r.name);
+    });
+  }
+});
+
 describe("program: Flux", () => {
   for (const stack of STACKS) {
     it(`${stack}: every FluxInstance runs Flux multi-tenant, with tenants defaulting to a powerless service account and network policies on`, async () => {
