@@ -44,8 +44,9 @@ function fluxRbac(): string {
   const docs = fs.readdirSync(release).filter((f) => f.endsWith(".yaml")).flatMap((f) =>
     parseAllDocuments(fs.readFileSync(path.join(release, f), "utf8")).map((d) => d.toJS() as { kind?: string; metadata?: { namespace?: string } } | null));
   const wanted = docs.filter((d): d is NonNullable<typeof d> => !!d && ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"].includes(d.kind ?? ""));
-  // The manifests use the operator's placeholder namespace; the FluxInstance installs into flux-system.
-  return wanted.map((d) => stringify(d).replace(/namespace: .*/g, `namespace: ${FLUX_NAMESPACE}`)).join("---\n");
+  // The FluxInstance installs into flux-system (kustomize sets the namespace of the service accounts).
+  for (const d of wanted) if (d.kind === "ServiceAccount") d.metadata = { ...d.metadata, namespace: FLUX_NAMESPACE };
+  return wanted.map((d) => stringify(d)).join("---\n");
 }
 
 export async function startFlux(state: ClusterState, log: (l: string) => void = console.log): Promise<FluxEndpoints> {
@@ -53,6 +54,7 @@ export async function startFlux(state: ClusterState, log: (l: string) => void = 
   kubectl(state, ["apply", "--server-side", "--field-manager=eks-gitops-engines", "-f", "-"], stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: FLUX_NAMESPACE } }));
   kubectl(state, ["apply", "--server-side", "--field-manager=eks-gitops-engines", "-f", "-"], fluxRbac());
   const [storage, events, receiver] = [await freePort(), await freePort(), await freePort()];
+  fs.mkdirSync(path.join(state.dir, "artifacts"), { recursive: true });
   const common = async (name: string) => [
     "--watch-all-namespaces", "--log-encoding=console", "--enable-leader-election=false",
     `--metrics-addr=127.0.0.1:${await freePort()}`, `--health-addr=127.0.0.1:${await freePort()}`,
