@@ -79,10 +79,11 @@ function goVersion(): string {
   return r.stdout.trim();
 }
 
-/** Cache key: everything that decides the bytes built (go.mod, go.sum, the Go release). */
+/** Cache key: everything that decides the bytes built (the module's files: go.mod, go.sum, our own Go code; the Go release). */
 function cacheKey(e: Engine, go: string): string {
   const h = createHash("sha256").update(go);
-  for (const f of ["go.mod", "go.sum"]) h.update(fs.readFileSync(path.join(ENGINES_DIR, e.module, f)));
+  const dir = path.join(ENGINES_DIR, e.module);
+  for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
   return h.digest("hex").slice(0, 12);
 }
 

@@ -156,6 +156,17 @@ describe("the GitOps loop on real Flux controllers and a real Git server", () =>
     assert.ok(sha);
   });
 
+  it("an object a tenant commits for another namespace lands in its own namespace, never in the other", async function () {
+    this.timeout(180_000);
+    const foreign = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: planted, namespace: flask }\ndata: { x: y }\n";
+    const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/planted.yaml": foreign }, "app: plant a ConfigMap in flask");
+    nudge("gitrepository", "app-a", "app-a");
+    await readyAt("kustomization", "app-a", "app-a", sha, 120);
+    // The tenant Kustomization's targetNamespace rewrites every namespaced object into the tenant's namespace.
+    assert.ok(getObject("configmap", "planted", "app-a"), "rewritten into app-a");
+    assert.equal(getObject("configmap", "planted", "flask"), undefined, "nothing in flask");
+  });
+
   it("a tenant Kustomization naming a source in another namespace is refused", async function () {
     this.timeout(180_000);
     const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/cross.yaml": CROSS_NAMESPACE }, "app: reference the fleet");
