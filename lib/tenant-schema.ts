@@ -28,6 +28,8 @@ const quota = strict({
   cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),
   memory: positiveQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
   pods: z.number().int().positive().optional().describe("Maximum number of pods"),
+  loadBalancers: z.number().int().nonnegative().max(20).default(0).describe("Services of type LoadBalancer (each a cloud load balancer); @default 0: expose through the shared ingress"),
+  nodePorts: z.number().int().nonnegative().max(20).default(0).describe("Services of type NodePort (open on every node); @default 0"),
 });
 
 const limits = strict({

@@ -3,7 +3,7 @@ import type { ClusterContext } from "../lib/objects/context";
 import { COMMIT_TEMPLATE } from "../lib/objects/image";
 import { API, FLUX_NAMESPACE, names, TENANT_LABEL, type K8sObject } from "../lib/objects/meta";
 import { receiverPath, usesWebhook } from "../lib/objects/notifications";
-import { fleetEntryPoints, fluxInstance, PLATFORM_APPLIER, platformObjects, receiverIngress, tenantSecretPolicy } from "../lib/objects/platform";
+import { fleetEntryPoints, fluxInstance, PLATFORM_APPLIER, platformObjects, receiverIngress, tenantPolicies } from "../lib/objects/platform";
 import { RECONCILER_RULES, tenantObjects } from "../lib/objects/tenant";
 import { loadProject } from "../lib/project";
 import { needsWriteAccess, resolveForStage } from "../lib/resolve";
@@ -154,11 +154,14 @@ describe("tenant object builders", () => {
     assertNone(inv.namespaceWithoutQuotaOrLabel);
   });
 
-  it("a ResourceQuota holds requests and the memory limit, and pods only when set", () => {
+  it("a ResourceQuota holds requests, the memory limit, no load balancers or node ports unless asked, and pods only when set", () => {
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0" };
     const withPods = spec(one(builtFor(byName("app-a"), DEV).objects, "ResourceQuota")).hard;
-    assert.deepEqual(withPods, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50" });
+    assert.deepEqual(withPods, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
     const withoutPods = spec(one(builtFor(byName("sock-shop"), DEV).objects, "ResourceQuota")).hard;
-    assert.deepEqual(withoutPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi" });
+    assert.deepEqual(withoutPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi", ...none });
+    const asked = tenantFrom({ ...minimalTenant("lb"), quota: { cpu: "1", memory: "1Gi", loadBalancers: 1, nodePorts: 2 } });
+    assert.deepEqual(spec(one(builtFor(asked, DEV).objects, "ResourceQuota")).hard, { "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "1Gi", "services.loadbalancers": "1", "services.nodeports": "2" });
   });
 
   it("a LimitRange exists only with limits, and default requests fall back to the limits", () => {
@@ -197,8 +200,9 @@ describe("tenant object builders", () => {
     const appA = byName("app-a");
     const dev = builtFor(appA, DEV).objects;
     const prod = builtFor(appA, PROD).objects;
-    assert.deepEqual(spec(one(dev, "ResourceQuota")).hard, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50" });
-    assert.deepEqual(spec(one(prod, "ResourceQuota")).hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "16Gi", pods: "100" });
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0" };
+    assert.deepEqual(spec(one(dev, "ResourceQuota")).hard, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
+    assert.deepEqual(spec(one(prod, "ResourceQuota")).hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "16Gi", pods: "100", ...none });
     assert.equal(spec(one(dev, "Kustomization")).path, "./overlays/dev");
     assert.equal(spec(one(prod, "Kustomization")).path, "./overlays/prod");
 
@@ -430,26 +434,33 @@ function instanceOptions(imageAutomation: boolean) {
 }
 
 describe("platform objects", () => {
-  const [policy, binding] = tenantSecretPolicy();
+  const objects = tenantPolicies();
+  const policies = ofKind(objects, "ValidatingAdmissionPolicy");
+  const bindings = ofKind(objects, "ValidatingAdmissionPolicyBinding");
 
-  // What the policy admits and denies is judged by the real API server (test/cluster/admission.test.ts);
-  // here only its shape.
-  it("the ValidatingAdmissionPolicy fails closed and covers Secret creates and updates", () => {
-    assert.deepEqual(spec(policy).matchConstraints.resourceRules, [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] }]);
-    assert.equal(spec(policy).failurePolicy, "Fail");
-    assert.equal(spec(policy).validations[0].reason, "Forbidden");
+  // What the policies admit and deny is judged by the real API server (test/cluster/); here only their shape.
+  it("every tenant admission policy fails closed, denies as Forbidden and matches only the namespace's own service accounts", () => {
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["tenant-reconciler-secrets", "tenant-sealed-secret-types", "tenant-services", "tenant-platform-objects"]);
+    for (const p of policies) {
+      assert.equal(spec(p).failurePolicy, "Fail", p.metadata.name);
+      for (const v of spec(p).validations) assert.equal(v.reason, "Forbidden", p.metadata.name);
+      assert.doesNotMatch(JSON.stringify(spec(p).matchConditions), /namespaceObject/, "the API server does not fill namespaceObject in match conditions");
+    }
   });
 
-  it("the policy binding denies, and selects exactly the tenant-labelled namespaces", () => {
-    assert.equal(spec(binding).policyName, policy.metadata.name);
-    assert.deepEqual(spec(binding).validationActions, ["Deny"]);
-    assert.deepEqual(spec(binding).matchResources.namespaceSelector, { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] });
+  it("every policy binding denies, and selects exactly the tenant-labelled namespaces", () => {
+    assert.deepEqual(bindings.map((b) => spec(b).policyName), policies.map((p) => p.metadata.name));
+    for (const binding of bindings) {
+      assert.deepEqual(spec(binding).validationActions, ["Deny"]);
+      assert.deepEqual(spec(binding).matchResources.namespaceSelector, { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] });
+    }
     for (const b of all) assert.ok(TENANT_LABEL in (one(b.objects, "Namespace").metadata.labels ?? {}), `${b.tenant.name}'s namespace is not selected`);
   });
 
   it("platform objects are cluster-wide policy plus a receiver ingress only where a receiver host is set", () => {
-    assert.deepEqual(platformObjects(DEV, "nginx").map((o) => o.kind), ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "Ingress"]);
-    assert.deepEqual(platformObjects(NO_RECEIVER, "nginx").map((o) => o.kind), ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+    const policies = Array(4).fill(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]).flat();
+    assert.deepEqual(platformObjects(DEV, "nginx").map((o) => o.kind), [...policies, "Ingress"]);
+    assert.deepEqual(platformObjects(NO_RECEIVER, "nginx").map((o) => o.kind), policies);
     const [ingress] = receiverIngress(DEV, "nginx");
     assert.equal(ingress.metadata.namespace, FLUX_NAMESPACE);
     const rule = spec(ingress).rules[0];

@@ -1,56 +1,106 @@
 import { GITHUB, repositoryUrl, type GitHost } from "../git-host";
 import type { StackConfig } from "../stack-schema";
 import type { ClusterContext } from "./context";
-import { API, FLUX_NAMESPACE, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
+import { API, FLUX_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
 
 /** The service account Flux itself applies platform objects as, named because multitenancy changes the default. */
 export const PLATFORM_APPLIER = "kustomize-controller";
 
 /**
- * Helm keeps release state in Secrets and RBAC cannot tell Secret types apart, so a tenant's
- * reconciler could otherwise write any Secret. This admission policy, evaluated by the API server
- * itself (no extra controller), lets the service accounts of a tenant namespace (its reconciler,
- * and so Helm acting as it) write only `helm.sh/release.v1` Secrets there; everyone else (the
- * platform admin, the Sealed Secrets controller) is not matched. The caller test uses only
- * `request`, because the API server does not provide `namespaceObject` to match conditions.
+ * The caller test every tenant policy shares: a service account of the namespace written to (the
+ * tenant's reconciler, Helm acting as it, the team's own workloads). The platform admin, Flux's
+ * controllers and the Sealed Secrets controller are not matched. It reads only `request`: the API
+ * server does not provide `namespaceObject` to match conditions.
  */
-export function tenantSecretPolicy(): K8sObject[] {
-  const name = "tenant-reconciler-secrets";
+const TENANT_CALLER = {
+  name: "is-service-account-of-the-namespace",
+  expression: "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')",
+};
+
+/** SealedSecret template types a tenant may ask the controller to create. */
+export const TENANT_SECRET_TYPES = ["Opaque", "kubernetes.io/tls", "kubernetes.io/dockerconfigjson", "kubernetes.io/basic-auth", "kubernetes.io/ssh-auth"];
+
+interface PolicySpec {
+  name: string;
+  rules: { apiGroups: string[]; resources: string[]; operations: string[] }[];
+  validations: { expression: string; message: string }[];
+}
+
+/** A ValidatingAdmissionPolicy on tenant namespaces for tenant callers, and its binding. */
+function tenantPolicy(p: PolicySpec): K8sObject[] {
   return [
     {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingAdmissionPolicy",
-      metadata: platformMeta(name),
+      metadata: platformMeta(p.name),
       spec: {
         failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] }],
-        },
-        matchConditions: [
-          {
-            name: "is-service-account-of-the-namespace",
-            expression: "request.userInfo.username.startsWith('system:serviceaccount:' + request.namespace + ':')",
-          },
-        ],
-        validations: [
-          {
-            expression: "object.type == 'helm.sh/release.v1'",
-            message: "tenant reconcilers may only write Helm release Secrets; deliver other secrets as SealedSecrets",
-            reason: "Forbidden",
-          },
-        ],
+        matchConstraints: { resourceRules: p.rules.map((r) => ({ ...r, apiVersions: ["*"] })) },
+        matchConditions: [TENANT_CALLER],
+        validations: p.validations.map((v) => ({ ...v, reason: "Forbidden" })),
       },
     },
     {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "ValidatingAdmissionPolicyBinding",
-      metadata: platformMeta(name),
+      metadata: platformMeta(p.name),
       spec: {
-        policyName: name,
+        policyName: p.name,
         validationActions: ["Deny"],
         matchResources: { namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] } },
       },
     },
+  ];
+}
+
+const platformOwned = (o: string) => `${o} != null && has(${o}.metadata.labels) && '${MANAGED_BY_LABEL}' in ${o}.metadata.labels && ${o}.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY}'`;
+
+/**
+ * Admission policies for tenant namespaces, evaluated by the API server itself (CEL, no extra
+ * controller). RBAC cannot tell Secret types, Service types or labels apart, so:
+ * - `tenant-reconciler-secrets`: Helm keeps release state in Secrets; tenants may write only
+ *   `helm.sh/release.v1` Secrets, other secrets arrive as SealedSecrets;
+ * - `tenant-sealed-secret-types`: a SealedSecret may not make the controller create a
+ *   service-account token (or any other privileged type);
+ * - `tenant-services`: no `externalIPs` and no ExternalName Services (traffic hijacking); load
+ *   balancers and node ports are limited by the quota;
+ * - `tenant-platform-objects`: what the platform put in the namespace (its GitRepository,
+ *   Kustomization, Receiver, deploy-key SealedSecret, …) cannot be changed, deleted or imitated.
+ */
+export function tenantPolicies(): K8sObject[] {
+  return [
+    ...tenantPolicy({
+      name: "tenant-reconciler-secrets",
+      rules: [{ apiGroups: [""], resources: ["secrets"], operations: ["CREATE", "UPDATE"] }],
+      validations: [{ expression: "object.type == 'helm.sh/release.v1'", message: "tenant reconcilers may only write Helm release Secrets; deliver other secrets as SealedSecrets" }],
+    }),
+    ...tenantPolicy({
+      name: "tenant-sealed-secret-types",
+      rules: [{ apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], operations: ["CREATE", "UPDATE"] }],
+      validations: [{
+        expression: `!has(object.spec.template) || !has(object.spec.template.type) || object.spec.template.type in ${JSON.stringify(TENANT_SECRET_TYPES).replace(/"/g, "'")}`,
+        message: `a tenant SealedSecret may only make Secrets of type ${TENANT_SECRET_TYPES.join(", ")}`,
+      }],
+    }),
+    ...tenantPolicy({
+      name: "tenant-services",
+      rules: [{ apiGroups: [""], resources: ["services"], operations: ["CREATE", "UPDATE"] }],
+      validations: [
+        { expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0", message: "tenant Services may not set externalIPs" },
+        { expression: "!has(object.spec.type) || object.spec.type != 'ExternalName'", message: "tenant Services may not be of type ExternalName" },
+      ],
+    }),
+    ...tenantPolicy({
+      name: "tenant-platform-objects",
+      rules: [
+        { apiGroups: ["source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "image.toolkit.fluxcd.io", "notification.toolkit.fluxcd.io", "bitnami.com"], resources: ["*"], operations: ["CREATE", "UPDATE", "DELETE"] },
+        { apiGroups: [""], resources: ["secrets", "configmaps", "serviceaccounts", "resourcequotas", "limitranges"], operations: ["CREATE", "UPDATE", "DELETE"] },
+      ],
+      validations: [{
+        expression: `!(${platformOwned("oldObject")}) && !(${platformOwned("object")})`,
+        message: `objects labelled ${MANAGED_BY_LABEL}=${MANAGED_BY} belong to the platform; change them in your tenant file`,
+      }],
+    }),
   ];
 }
 
@@ -77,7 +127,7 @@ export function receiverIngress(ctx: ClusterContext, ingressClassName: string): 
 
 /** Cluster-wide objects the platform delivers beside the tenants (`infrastructure/<cluster>`). */
 export function platformObjects(ctx: ClusterContext, ingressClassName: string): K8sObject[] {
-  return [...tenantSecretPolicy(), ...receiverIngress(ctx, ingressClassName)];
+  return [...tenantPolicies(), ...receiverIngress(ctx, ingressClassName)];
 }
 
 export interface FluxInstanceOptions {

@@ -61,6 +61,8 @@ export function resourceLimits(t: StageTenant): K8sObject[] {
         "requests.memory": t.quota.memory,
         "limits.memory": t.quota.memory,
         ...(t.quota.pods !== undefined ? { pods: String(t.quota.pods) } : {}),
+        "services.loadbalancers": String(t.quota.loadBalancers),
+        "services.nodeports": String(t.quota.nodePorts),
       },
     },
   };
