@@ -56,7 +56,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
-  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants));
+  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants), ...checkRepositories(stack, file, loaded.tenants));
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
 }
@@ -99,6 +99,47 @@ function checkEcrClusters(stack: StackConfig, tenants: Tenant[]): Problem[] {
         : [],
     ),
   );
+}
+
+/**
+ * A tenant's repository gets a deploy key and is applied into its namespace, so the repository
+ * decides what runs there: it must be one the stack allows, never the fleet (applied as
+ * cluster-admin) or an excluded one, and belong to one tenant unless shared read-only with
+ * everyone's consent (each sharing tenant lists the others in `source.sharedWith`).
+ */
+function checkRepositories(stack: StackConfig, stackFile: string, tenants: Tenant[]): Problem[] {
+  const problems: Problem[] = [];
+  const key = (r: string) => r.toLowerCase();
+  const allowed = stack.tenantRepositories;
+  const owners = (allowed.owners.length > 0 ? allowed.owners : [stack.fleet.repository.split("/")[0]]).map(key);
+  const singles = allowed.repositories.map(key);
+  const forbidden = new Map<string, string>([[key(stack.fleet.repository), "is the fleet repository, which Flux applies as cluster-admin"]]);
+  for (const r of allowed.exclude) forbidden.set(key(r), `is excluded by ${stackFile} (platform:tenantRepositories.exclude)`);
+  const onStage = tenantsOnStage(tenants, stack.stage);
+  for (const t of onStage) {
+    const repo = key(t.source.repository);
+    const add = (message: string) => problems.push({ file: t.file, field: "source.repository", value: t.source.repository, message });
+    if (forbidden.has(repo)) add(`${forbidden.get(repo)}; a tenant may not use it`);
+    else if (!owners.includes(repo.split("/")[0]) && !singles.includes(repo)) {
+      add(`is not a repository tenants may use on stage ${stack.stage} (owners ${owners.join(", ")}${singles.length ? `; repositories ${singles.join(", ")}` : ""}); ask the platform team to add it to platform:tenantRepositories in ${stackFile}`);
+    }
+  }
+  const byRepo = new Map<string, Tenant[]>();
+  for (const t of onStage) byRepo.set(key(t.source.repository), [...(byRepo.get(key(t.source.repository)) ?? []), t]);
+  for (const users of byRepo.values()) {
+    if (users.length < 2) continue;
+    for (const t of users) {
+      const others = users.filter((u) => u !== t);
+      const add = (field: string, message: string) => problems.push({ file: t.file, field, value: t.source.repository, message });
+      const missing = others.filter((o) => !t.source.sharedWith.includes(o.name));
+      if (missing.length > 0) {
+        add("source.repository", `is also used by ${missing.map((o) => o.file).join(", ")}; a repository belongs to one tenant unless every tenant using it lists the others in source.sharedWith`);
+      } else if (users.some((u) => u.imageAutomation)) {
+        add("source.sharedWith", "a shared repository is read-only, but a tenant sharing it uses imageAutomation (a write key); give image automation its own repository");
+      }
+    }
+  }
+  return problems;
 }
 
 /** Reads the `platform:` keys of `Pulumi.<stack>.yaml` the way Pulumi presents them to a program. */

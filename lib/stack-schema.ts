@@ -115,6 +115,12 @@ export const stackSchema = strict({
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
   clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
+  tenantRepositories: strict({
+    owners: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "not a GitHub owner (organization or user), e.g. \"acme\"" })).default([])
+      .describe("GitHub owners whose repositories tenants may use; @default the fleet repository's owner"),
+    repositories: z.array(githubRepository).default([]).describe("Single repositories tenants may use beyond those owners, owner/name"),
+    exclude: z.array(githubRepository).default([]).describe("Repositories no tenant may use, e.g. the repository of this program; the fleet repository always is"),
+  }).default({ owners: [], repositories: [], exclude: [] }).describe("Which repositories tenant files may name"),
   gitHost: gitHost.default({ sshUrl: stackDefaults.gitSshUrl, apiUrl: stackDefaults.gitApiUrl }).describe("The Git host (GitHub or GitHub Enterprise Server)"),
   fleet: strict({
     repository: githubRepository,

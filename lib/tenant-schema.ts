@@ -45,6 +45,7 @@ const source = strict({
   path: repoPath.default(tenantDefaults.path).describe("Path in the repository; {stage} is replaced per cluster; @default ./"),
   interval: fluxDuration.default(tenantDefaults.interval).describe("How often Flux polls; @default 5m"),
   webhook: z.boolean().default(tenantDefaults.webhook).describe("Reconcile on push through a GitHub webhook; @default true"),
+  sharedWith: z.array(dnsLabel).default([]).describe("Other tenants that use the same repository, read-only; each of them must list this tenant too; @default []"),
 });
 
 const helmRepository = strict({

@@ -41,7 +41,7 @@ describe("tenant file validation", () => {
     const [t] = tenants;
     assert.equal(t.namespace, "app-a");
     assert.deepEqual(t.stages, ["dev", "prod"]);
-    assert.deepEqual(t.source, { repository: "acme/app-a", branch: "main", path: "./", interval: "5m", webhook: true });
+    assert.deepEqual(t.source, { repository: "acme/app-a", branch: "main", path: "./", interval: "5m", webhook: true, sharedWith: [] });
     assert.deepEqual(t.podSecurity, { enforce: "baseline", warn: "restricted", audit: "restricted" });
   });
 
@@ -615,5 +615,55 @@ describe("formatProblem", () => {
     assert.equal(formatProblem({ file: "tenants/a.yaml", field: "quota.pods", value: 0, message: "bad" }), "tenants/a.yaml: quota.pods (0): bad");
     assert.equal(formatProblem({ file: "tenants/a.yaml", field: "source", value: { a: 1 }, message: "bad" }), "tenants/a.yaml: source: bad");
     assert.equal(formatProblem({ file: "tenants/a.yaml", field: "", message: "is empty" }), "tenants/a.yaml: is empty");
+  });
+});
+
+describe("tenant repositories (what a tenant file may name as its source)", () => {
+  const tenant = (name: string, repository: string, extra = "") =>
+    `name: ${name}\nowners: [team-${name}]\nsource:\n  repository: ${repository}\n${extra}quota: { cpu: "1", memory: 1Gi }\n`;
+  const problems = (files: Record<string, string>, stackEdit: (s: string) => string = (s) => s) => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const dir = tempProject({ "Pulumi.dev.yaml": stackEdit(dev), ...Object.fromEntries(Object.entries(files).map(([f, c]) => [`tenants/${f}`, c])) });
+    return projectProblems({ projectDir: dir, stack: "dev" });
+  };
+
+  it("a tenant naming the fleet repository is refused: Flux applies it as cluster-admin", () => {
+    assert.deepEqual(problems({ "evil.yaml": tenant("evil", "acme/eks-gitops-fleet") }), [
+      'tenants/evil.yaml: source.repository ("acme/eks-gitops-fleet"): is the fleet repository, which Flux applies as cluster-admin; a tenant may not use it',
+    ]);
+    assert.equal(problems({ "evil.yaml": tenant("evil", "ACME/EKS-GitOps-Fleet") }).length, 1, "GitHub names are case-insensitive");
+  });
+
+  it("a tenant naming an excluded repository (the platform's own) is refused", () => {
+    const stack = (s: string) => s.replace("  platform:fleet:", "  platform:tenantRepositories:\n    exclude: [acme/eks-gitops-platform]\n  platform:fleet:");
+    assert.deepEqual(problems({ "evil.yaml": tenant("evil", "acme/eks-gitops-platform") }, stack), [
+      'tenants/evil.yaml: source.repository ("acme/eks-gitops-platform"): is excluded by Pulumi.dev.yaml (platform:tenantRepositories.exclude); a tenant may not use it',
+    ]);
+  });
+
+  it("a repository outside the owners and repositories the stack allows is refused, naming the config key", () => {
+    assert.deepEqual(problems({ "app.yaml": tenant("app", "someone-else/app") }), [
+      'tenants/app.yaml: source.repository ("someone-else/app"): is not a repository tenants may use on stage dev (owners acme); ask the platform team to add it to platform:tenantRepositories in Pulumi.dev.yaml',
+    ]);
+    const allowed = (s: string) => s.replace("  platform:fleet:", "  platform:tenantRepositories:\n    owners: [acme]\n    repositories: [someone-else/app]\n  platform:fleet:");
+    assert.deepEqual(problems({ "app.yaml": tenant("app", "someone-else/app") }, allowed), []);
+  });
+
+  it("two tenants on one repository are refused naming both files, unless each lists the other in source.sharedWith", () => {
+    assert.deepEqual(problems({ "a.yaml": tenant("a", "acme/shared"), "b.yaml": tenant("b", "acme/shared") }), [
+      'tenants/a.yaml: source.repository ("acme/shared"): is also used by tenants/b.yaml; a repository belongs to one tenant unless every tenant using it lists the others in source.sharedWith',
+      'tenants/b.yaml: source.repository ("acme/shared"): is also used by tenants/a.yaml; a repository belongs to one tenant unless every tenant using it lists the others in source.sharedWith',
+    ]);
+    // One-sided consent is not consent: b claims a's repository.
+    assert.equal(problems({ "a.yaml": tenant("a", "acme/shared"), "b.yaml": tenant("b", "acme/shared", "  sharedWith: [a]\n") }).length, 1);
+    const both = { "a.yaml": tenant("a", "acme/shared", "  sharedWith: [b]\n"), "b.yaml": tenant("b", "acme/shared", "  sharedWith: [a]\n") };
+    assert.deepEqual(problems(both), []);
+  });
+
+  it("a shared repository stays read-only: image automation (a write key) on it is refused", () => {
+    const automation = "imageAutomation:\n  path: ./deploy\n  images:\n    - { name: web, image: ghcr.io/acme/web, policy: { semver: \">=1.0.0\" } }\n";
+    const found = problems({ "a.yaml": tenant("a", "acme/shared", "  sharedWith: [b]\n") + automation, "b.yaml": tenant("b", "acme/shared", "  sharedWith: [a]\n") });
+    assert.equal(found.length, 2, found.join("\n"));
+    for (const p of found) assert.match(p, /source\.sharedWith \("acme\/shared"\): a shared repository is read-only, but a tenant sharing it uses imageAutomation/);
   });
 });
