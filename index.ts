@@ -90,7 +90,7 @@ export = async () => {
         protectNamespace: stack.protectNamespaces,
         secrets: {
           slackWebhook: secrets.get(SECRET_KEY.slackWebhook(t.name)),
-          githubStatusToken: secrets.get(SECRET_KEY.githubStatusToken),
+          githubStatusToken: secrets.get(SECRET_KEY.githubStatusToken(t.name)),
         },
         ecr: registry && flux.imageReflectorRoleName ? { urls: registry.urls, arns: registry.arns, readerRoleName: flux.imageReflectorRoleName } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),

@@ -94,7 +94,7 @@ export class Tenant extends pulumi.ComponentResource {
       }, gh);
     }
     if (t.notifications?.slack) secretData[names.slackSecret(t.name)] = required(args.secrets.slackWebhook, "slackWebhook").apply((v) => ({ address: v }));
-    if (t.notifications?.githubCommitStatus) secretData[names.githubStatusSecret(t.name)] = required(args.secrets.githubStatusToken, "githubStatusToken").apply((v) => ({ token: v }));
+    if (t.notifications?.githubCommitStatus) secretData[names.githubStatusSecret(t.name)] = required(args.secrets.githubStatusToken, `githubStatusToken-${t.name}`).apply((v) => ({ token: v }));
     if (args.ecr && args.ecr.arns.length > 0) this.ecrReadPolicy(name, args.ecr);
 
     const sealed = pulumi.all([args.sealing.certificatePem, args.sealing.nonceKey, pulumi.all(secretData)]).apply(([cert, nonce, data]) =>

@@ -11,13 +11,15 @@ export const CONFIG_NAMESPACE = "platform";
 
 /**
  * Secret config keys are read by the program where they are used (per tenant), not by the stack
- * schema, so they are allowed beside it: `slackWebhook-<tenant>` and `githubStatusToken`.
+ * schema, so they are allowed beside it: `slackWebhook-<tenant>` and `githubStatusToken-<tenant>`.
+ * Each is one tenant's: a credential sealed into one namespace is never the same secret as
+ * another namespace's (a team that can read its own Secrets must not hold another team's token).
  */
 export const SECRET_KEY = {
   slackWebhook: (tenant: string) => `slackWebhook-${tenant}`,
-  githubStatusToken: "githubStatusToken",
+  githubStatusToken: (tenant: string) => `githubStatusToken-${tenant}`,
 };
-export const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k === SECRET_KEY.githubStatusToken;
+export const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k.startsWith("githubStatusToken-");
 
 export interface LoadedProject {
   stackName: string;
@@ -62,7 +64,10 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
 }
 
 function parseStackConfig(raw: Record<string, unknown>, file: string, problems: Problem[]): StackConfig | undefined {
-  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !isSecretKey(k)));
+  const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !isSecretKey(k) && k !== "githubStatusToken"));
+  if ("githubStatusToken" in raw) {
+    problems.push({ file, field: `${CONFIG_NAMESPACE}:githubStatusToken`, message: "one commit-status token for every tenant would be sealed into every namespace that uses it; set one per tenant: pulumi config set --secret githubStatusToken-<tenant> <token of that tenant's repository>" });
+  }
   const result = stackSchema.safeParse(input);
   if (result.success) {
     problems.push(...checkClusters(result.data, file));
@@ -193,7 +198,7 @@ export function requiredSecrets(tenants: Tenant[], stage: string): SecretNeed[] 
     .filter((t) => !t.decommission)
     .flatMap((t) => [
       ...(t.notifications?.slack ? [{ key: SECRET_KEY.slackWebhook(t.name), file: t.file, field: "notifications.slack" }] : []),
-      ...(t.notifications?.githubCommitStatus ? [{ key: SECRET_KEY.githubStatusToken, file: t.file, field: "notifications.githubCommitStatus" }] : []),
+      ...(t.notifications?.githubCommitStatus ? [{ key: SECRET_KEY.githubStatusToken(t.name), file: t.file, field: "notifications.githubCommitStatus" }] : []),
     ]);
 }
 

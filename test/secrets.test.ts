@@ -82,7 +82,7 @@ describe("secrets", () => {
     const plan = await runPlan({
       stack: "dev",
       standinSecrets: false,
-      config: { "platform:slackWebhook-app-a": slack, "platform:githubStatusToken": "ghp_not-a-real-token-0123456789" },
+      config: { "platform:slackWebhook-app-a": slack, "platform:githubStatusToken-sock-shop": "ghp_not-a-real-token-0123456789" },
     });
     assert.ok(registrationsOf(plan, T.tenant).length > 0, "the stack runs once the secrets are set");
     assert.deepEqual(shown(plan).filter((s) => s.includes(slack) || s.includes("ghp_not-a-real-token")), []);

@@ -548,9 +548,12 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
     assertProblem(lines, 'Pulumi.dev.yaml: platform:delivery ("push"): must be one of "gitops", "direct"');
   });
 
-  it("secret keys for Slack webhooks and the commit-status token are allowed beside the schema", () => {
-    const lines = devProblems((s) => `${s}  platform:slackWebhook-app-a:\n    secure: AAABAC==\n  platform:githubStatusToken:\n    secure: AAABAD==\n`);
+  it("per-tenant secret keys for Slack webhooks and commit-status tokens are allowed beside the schema; one token for all tenants is not", () => {
+    const lines = devProblems((s) => `${s}  platform:slackWebhook-app-a:\n    secure: AAABAC==\n  platform:githubStatusToken-sock-shop:\n    secure: AAABAD==\n`);
     assertProblems(lines, []);
+    const shared = devProblems((s) => `${s}  platform:githubStatusToken:\n    secure: AAABAD==\n`);
+    assert.equal(shared.length, 1, shared.join("\n"));
+    assert.match(shared[0], /^Pulumi\.dev\.yaml: platform:githubStatusToken: one commit-status token for every tenant .*pulumi config set --secret githubStatusToken-<tenant>/);
   });
 
   it("a missing stack file is one problem listing the known stacks, without follow-on 'required' noise", () => {
