@@ -313,7 +313,7 @@ describe("program: sealing key", () => {
     it(`${stack}: the active sealing key is a kubernetes.io/tls Secret in the controller's namespace, labelled active`, async () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack)) {
-        const secret = registration(plan, T.secret, `${c.name}-sealed-secrets-active-key`);
+        const secret = registration(plan, T.secret, `${c.name}-sealed-secrets-key-secret`);
         assert.equal(secret.inputs.type, "kubernetes.io/tls");
         const meta = secret.inputs.metadata as { namespace: string; labels: Record<string, string> };
         assert.equal(meta.namespace, "sealed-secrets");
@@ -329,7 +329,7 @@ describe("program: sealing key", () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack)) {
         const chart = registration(plan, T.chart, `${c.name}-sealed-secrets-chart`);
-        assert.ok(chart.dependsOn.includes(registration(plan, T.secret, `${c.name}-sealed-secrets-active-key`).urn));
+        assert.ok(chart.dependsOn.includes(registration(plan, T.secret, `${c.name}-sealed-secrets-key-secret`).urn));
         assert.equal((chart.inputs.values as Record<string, unknown>).keyrenewperiod, "0");
         // The controller the chart runs is the release the real-engine tests build and run.
         assert.deepEqual((chart.inputs.values as Record<string, unknown>).image, { tag: engineVersion("sealed-secrets").replace(/^v/, "") });

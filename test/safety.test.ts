@@ -65,6 +65,24 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.ok(names.includes("dev-euw1-sealed-secrets-key-r1") && names.includes("dev-euw1-sealed-secrets-cert-r1"));
   });
 
+  it("a sealing rotation keeps the previous key installed until the next one, and restarts the controller", async () => {
+    const plan = async (rotation: number) => (await runProgram({
+      stack: "dev",
+      config: { "platform:sealedSecrets": JSON.stringify({ chartVersion: "2.18.1", rotation }) },
+    })).registrations;
+    const keySecrets = (rs: typeof base) => rs.filter((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as { namespace?: string }).namespace === "sealed-secrets")
+      .map((r) => (r.inputs.metadata as { name: string; labels: Record<string, string> })).sort((a, b) => a.name.localeCompare(b.name));
+    const annotation = (rs: typeof base) => ((rs.find((r) => r.name === "dev-euw1-sealed-secrets-chart")!.inputs.values as { podAnnotations: Record<string, string> }).podAnnotations)["platform.eks-gitops.io/sealing-certificates"];
+    const [r0, r1, r2] = [await plan(0), await plan(1), await plan(2)];
+    assert.deepEqual(keySecrets(r0).map((m) => m.name), ["sealed-secrets-key-r0"]);
+    assert.deepEqual(keySecrets(r1).map((m) => m.name), ["sealed-secrets-key-r0", "sealed-secrets-key-r1"]);
+    assert.deepEqual(keySecrets(r2).map((m) => m.name), ["sealed-secrets-key-r1", "sealed-secrets-key-r2"]);
+    for (const m of keySecrets(r1)) assert.equal(m.labels["sealedsecrets.bitnami.com/sealed-secrets-key"], "active", "the controller reads both");
+    const chart = r1.find((r) => r.name === "dev-euw1-sealed-secrets-chart")!;
+    for (const s of r1.filter((r) => r.name.startsWith("dev-euw1-sealed-secrets-key-secret"))) assert.ok(chart.dependsOn.includes(s.urn), `the controller starts after ${s.name}`);
+    assert.notEqual(annotation(r0), annotation(r1), "a new key set changes the pod template, so the controller restarts and reads it");
+  });
+
   it("the image-reflector role may read only the tenant's own ECR repositories", () => {
     const policy = base.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "sock-shop-dev-euw1-ecr-read")!;
     const doc = JSON.parse(String(policy.inputs.policy));

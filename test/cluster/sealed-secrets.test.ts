@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { SEALING_KEY_LABEL } from "../../components/sealed-secrets-controller";
 import type { K8sObject } from "../../lib/objects/meta";
+import { sealData } from "../../lib/sealing";
 import { main as planCli } from "../../plan/cli";
 import { tempDir } from "../helpers/fixtures";
 import { admitted, apply, eventually, getObject, kubectl } from "./kube";
@@ -106,6 +107,36 @@ describe("the real Sealed Secrets controller", () => {
       assert.match(message, /no key could decrypt secret/, key(c));
       assert.equal(getObject("secret", c.metadata.name, c.metadata.namespace), undefined, `${key(c)} has no Secret`);
     }
+  });
+
+  it("after a sealing rotation, SealedSecrets sealed for the previous key and for the new one both open", async function () {
+    this.timeout(180_000);
+    // Two generations installed as the program installs them (kubernetes.io/tls, label active), the
+    // controller restarted as the chart's changed pod annotation restarts it.
+    const dir = tempDir("rotation");
+    const generations = [7, 8].map((g) => {
+      const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:4096", "-nodes", "-keyout", `r${g}.key`, "-out", `r${g}.crt`, "-days", "365", "-subj", "/CN=sealed-secret/O=sealed-secret"], { cwd: dir, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return { g, cert: fs.readFileSync(path.join(dir, `r${g}.crt`), "utf8"), key: fs.readFileSync(path.join(dir, `r${g}.key`), "utf8") };
+    });
+    admitted(apply(generations.map(({ g, cert, key: k }): K8sObject => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `sealed-secrets-key-r${g}`, namespace: SEALED_SECRETS_NAMESPACE, labels: { [SEALING_KEY_LABEL]: "active" } },
+      type: "kubernetes.io/tls",
+      stringData: { "tls.crt": cert, "tls.key": k },
+    }))), "two generations of the sealing key");
+    await startSealedSecretsController();
+    const namespace = plans[0].objects.find((o) => o.kind === "Namespace" && o.metadata.labels?.["toolkit.fluxcd.io/tenant"])!.metadata.name;
+    const sealed = generations.map(({ g, cert }): K8sObject => ({
+      apiVersion: "bitnami.com/v1alpha1",
+      kind: "SealedSecret",
+      metadata: { name: `sealed-for-r${g}`, namespace },
+      spec: { encryptedData: sealData({ value: `generation ${g}` }, cert, { namespace, name: `sealed-for-r${g}` }, "rotation-test"), template: { metadata: { name: `sealed-for-r${g}`, namespace } } },
+    }));
+    removeAll(sealed);
+    admitted(apply(sealed), "one SealedSecret per generation");
+    for (const [i, o] of sealed.entries()) assert.deepEqual(await opened(o), { value: `generation ${generations[i].g}` }, key(o));
   });
 
   it("the plan sealed with --sealing-cert for a freshly made key opens once that key is installed", async function () {
