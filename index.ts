@@ -54,7 +54,7 @@ export = async () => {
   for (const clusterConfig of stack.clusters) {
     const cluster: PlatformCluster = isExisting(clusterConfig)
       ? new ExistingCluster(clusterConfig.name, { config: clusterConfig })
-      : new EksCluster(clusterConfig.name, { config: clusterConfig });
+      : new EksCluster(clusterConfig.name, { config: clusterConfig, deployerRoleArn: stack.deployerRoleArn });
     const onCluster = { provider: cluster.provider };
     const ctx = contexts.get(clusterConfig.name)!;
 

@@ -8,6 +8,8 @@ import { ClusterNetwork } from "./cluster-network";
 export interface EksClusterArgs {
   /** The cluster's entry in `platform:clusters`, validated. */
   config: EksClusterConfig;
+  /** IAM role that creates the cluster and that the Kubernetes provider assumes; @default the caller's identity */
+  deployerRoleArn?: string;
 }
 
 /** What the rest of the program needs from a cluster, EKS or existing. */
@@ -40,7 +42,12 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     super("platform:cluster:EksCluster", name, {}, opts);
     const c = args.config;
     this.clusterName = c.name;
-    const awsProvider = new aws.Provider(`${name}-aws`, { region: c.region as aws.Region }, { parent: this });
+    // The cluster is created as the deployer role (when the stack names one), whoever runs `up`:
+    // EKS makes its creator admin, so a cluster made by a person would lock CI out.
+    const awsProvider = new aws.Provider(`${name}-aws`, {
+      region: c.region as aws.Region,
+      ...(args.deployerRoleArn ? { assumeRoles: [{ roleArn: args.deployerRoleArn, sessionName: "eks-gitops-platform" }] } : {}),
+    }, { parent: this });
     const inRegion = { parent: this, provider: awsProvider };
     const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, availabilityZones: c.availabilityZones, clusterName: c.name }, { parent: this, providers: { aws: awsProvider } });
     const key = new aws.kms.Key(`${name}-secrets`, {
@@ -68,6 +75,8 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       encryptionConfigKeyArn: key.arn,
       enabledClusterLogTypes: c.logTypes,
       deletionProtection: c.deletionProtection,
+      // The Kubernetes provider acts as the cluster's creator too.
+      ...(args.deployerRoleArn ? { providerCredentialOpts: { roleArn: args.deployerRoleArn } } : {}),
     }, { ...inRegion, protect: c.deletionProtection });
     const nodeRole = new aws.iam.Role(`${name}-nodes`, {
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),

@@ -83,11 +83,20 @@ function parseStackConfig(raw: Record<string, unknown>, file: string, problems: 
 
 function checkClusters(stack: StackConfig, file: string): Problem[] {
   const names = stack.clusters.map((c) => c.name);
-  return names.flatMap((n, i) =>
+  const duplicates = names.flatMap((n, i) =>
     names.indexOf(n) !== i
       ? [{ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].name`, value: n, message: "is used by another cluster of this stack; cluster names must be unique" }]
       : [],
   );
+  // EKS makes the identity that creates a cluster its admin (an access entry pulumi-eks cannot
+  // turn off); a second entry for the same role is refused by AWS with 409 Conflict.
+  const deployer = stack.deployerRoleArn;
+  const collisions = deployer === undefined ? [] : stack.clusters.flatMap((c, i) =>
+    isExisting(c) ? [] : c.adminRoleArns.flatMap((arn, j) => (arn === deployer
+      ? [{ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].adminRoleArns[${j}]`, value: arn, message: "is the deployerRoleArn, which EKS already makes admin of the clusters it creates (a second access entry fails with 409); remove it from adminRoleArns" }]
+      : [])),
+  );
+  return [...duplicates, ...collisions];
 }
 
 /**

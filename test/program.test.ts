@@ -75,6 +75,23 @@ function awsProviderOf(plan: Plan, cluster: string): Registration {
 
 const sha256Hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
+describe("program: who creates the clusters", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: every EKS cluster is created as the stack's deployer role, and its Kubernetes provider assumes that role`, async () => {
+      const plan = await planOf({ stack });
+      const deployer = stackFile(stack).config["platform:deployerRoleArn"] as string;
+      assert.match(deployer, /^arn:aws:iam::\d{12}:role\//);
+      for (const c of clustersOf(stack)) {
+        const provider = registration(plan, "pulumi:providers:aws", `${c.name}-aws`);
+        assert.deepEqual((JSON.parse(String(provider.inputs.assumeRoles)) as { roleArn: string }[]).map((r) => r.roleArn), [deployer]); // provider inputs arrive JSON-encoded
+        const cluster = registration(plan, T.eksCluster, `${c.name}-eks`);
+        assert.equal((cluster.inputs.providerCredentialOpts as { roleArn: string }).roleArn, deployer);
+        assert.ok(!(c.adminRoleArns as string[]).includes(deployer), "EKS makes the creator admin already");
+      }
+    });
+  }
+});
+
 describe("program: EKS clusters", () => {
   for (const stack of STACKS) {
     it(`${stack}: every cluster in Pulumi.${stack}.yaml is one EKS cluster, created in its own region`, async () => {

@@ -669,3 +669,15 @@ describe("tenant repositories (what a tenant file may name as its source)", () =
     for (const p of found) assert.match(p, /source\.sharedWith \("acme\/shared"\): a shared repository is read-only, but a tenant sharing it uses imageAutomation/);
   });
 });
+
+describe("the deployer role (who runs pulumi up)", () => {
+  it("a deployer role also listed in adminRoleArns is refused: EKS made it admin already, a second entry fails with 409", () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const deployer = /platform:deployerRoleArn: (\S+)/.exec(dev)![1];
+    const edited = dev.replace("        - arn:aws:iam::111122223333:role/platform-admin\n", `        - arn:aws:iam::111122223333:role/platform-admin\n        - ${deployer}\n`);
+    assert.notEqual(edited, dev);
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" }), [
+      `Pulumi.dev.yaml: platform:clusters[0].adminRoleArns[1] ("${deployer}"): is the deployerRoleArn, which EKS already makes admin of the clusters it creates (a second access entry fails with 409); remove it from adminRoleArns`,
+    ]);
+  });
+});
