@@ -28,7 +28,11 @@ export class TenantRegistry extends pulumi.ComponentResource {
         imageTagMutability: r.immutableTags ? "IMMUTABLE" : "MUTABLE",
         encryptionConfigurations: [{ encryptionType: "AES256" }],
         tags: { tenant: args.tenant },
-      }, { parent: this });
+        // A team's images outlive its tenant entry: deleting a non-empty repository fails, and
+        // forcing it would destroy what may still run elsewhere. Removing a repository from the
+        // tenant file, decommissioning or destroying leaves it in AWS (Pulumi forgets it).
+        forceDelete: false,
+      }, { parent: this, retainOnDelete: true });
       new aws.ecr.LifecyclePolicy(`${name}-${r.name}`, {
         repository: repo.name,
         policy: JSON.stringify({

@@ -60,7 +60,8 @@ export function startProcess(dir: string, name: string, cmd: string, args: strin
   return child.pid;
 }
 
-const alive = (pid: number) => {
+/** Whether a process is still running. */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;

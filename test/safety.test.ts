@@ -83,6 +83,15 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.notEqual(annotation(r0), annotation(r1), "a new key set changes the pod template, so the controller restarts and reads it");
   });
 
+  it("ECR repositories are retained when a tenant drops them, is decommissioned or the stack is destroyed, never force-deleted", () => {
+    const repos = base.filter((r) => r.type === "aws:ecr/repository:Repository");
+    assert.ok(repos.length > 0);
+    for (const r of repos) {
+      assert.equal(r.retainOnDelete, true, r.name);
+      assert.equal(r.inputs.forceDelete, false, r.name);
+    }
+  });
+
   it("the image-reflector role may read only the tenant's own ECR repositories", () => {
     const policy = base.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "sock-shop-dev-euw1-ecr-read")!;
     const doc = JSON.parse(String(policy.inputs.policy));

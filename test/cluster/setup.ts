@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Context } from "mocha";
 import { CLUSTER_DIR } from "../../engines/build";
-import { logTail, startCluster, stopCluster, type ClusterState } from "../../engines/cluster";
+import { alive, logTail, startCluster, stopCluster, type ClusterState } from "../../engines/cluster";
 
 /**
  * One real control plane for the whole suite (root hooks): built if needed, started before the
@@ -22,20 +22,11 @@ async function stopLeftovers(): Promise<void> {
   if (!fs.existsSync(CLUSTER_DIR)) return;
   for (const d of fs.readdirSync(CLUSTER_DIR).filter((n) => /^test-\d+$/.test(n))) {
     const pid = Number(d.slice("test-".length));
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || alive(pid)) continue;
     await stopCluster(path.join(CLUSTER_DIR, d));
     fs.rmSync(path.join(CLUSTER_DIR, d), { recursive: true, force: true });
   }
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const mochaHooks = {
   async beforeAll(this: Context) {
