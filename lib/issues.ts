@@ -12,7 +12,9 @@ export function problemsFromIssues(issues: z.core.$ZodIssue[], file: string, inp
 
 function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown, schema: z.ZodType, prefix: string[]): Problem[] {
   const path = [...prefix, ...issue.path.map(String)];
-  const value = valueAt(input, path);
+  // A rule that found a credential marks its issue secret: the value is then never repeated.
+  const secret = (issue as { params?: { secret?: boolean } }).params?.secret === true;
+  const value = secret ? undefined : valueAt(input, path);
   const at = (message: string, p = path): Problem => ({ file, field: fieldPath(p), value: p === path ? value : undefined, message });
   switch (issue.code) {
     case "unrecognized_keys":

@@ -168,9 +168,12 @@ export function readStackFile(projectDir: string, stack: string): { config?: Rec
   if (!parsed.value) return { problems: parsed.problems };
   const config = (parsed.value as { config?: Record<string, unknown> }).config ?? {};
   const prefix = `${CONFIG_NAMESPACE}:`;
+  // A secret written in plain text is in Git for everyone who can read the repository. Its value
+  // is never repeated here.
+  const plain = Object.entries(config).filter(([k, v]) => (k === "github:token" || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && typeof v !== "object");
   return {
     config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
-    problems: [],
+    problems: plain.map(([k]) => ({ file, field: k, message: `is a secret written in plain text; remove it from ${file} and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)` })),
   };
 }
 

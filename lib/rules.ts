@@ -52,25 +52,51 @@ export const positiveQuantity = z
     }
   });
 
-/** A Go duration as Flux accepts it (`30s`, `5m`, `1h30m`). */
-export const fluxDuration = z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, {
-  error: "not a Flux duration; use a number and a unit such as \"30s\", \"5m\" or \"1h\"",
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** Seconds in a Go duration such as `1h30m` or `90s`. */
+export function durationSeconds(d: string): number {
+  return [...d.matchAll(/([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g)].reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_SECONDS[unit], 0);
+}
+
+/** Reconcile intervals Flux is given: at least 10s (a tighter loop hammers the Git host and the API server), at most 24h. */
+export const INTERVAL_BOUNDS = { minSeconds: 10, maxSeconds: 24 * 3600 };
+
+/** A Go duration as Flux accepts it (`30s`, `5m`, `1h30m`), within sane bounds for a reconcile interval. */
+export const fluxDuration = z.string().superRefine((v, ctx) => {
+  if (!GO_DURATION.test(v)) {
+    ctx.addIssue({ code: "custom", message: "not a Flux duration; use a number and a unit such as \"30s\", \"5m\" or \"1h\"" });
+    return;
+  }
+  const s = durationSeconds(v);
+  if (s < INTERVAL_BOUNDS.minSeconds) ctx.addIssue({ code: "custom", message: `is shorter than ${INTERVAL_BOUNDS.minSeconds}s; Flux would poll the Git host and the API server without pause; use e.g. "1m" (and webhooks for speed)` });
+  else if (s > INTERVAL_BOUNDS.maxSeconds) ctx.addIssue({ code: "custom", message: "is longer than 24h; drift would go uncorrected for days; use at most \"24h\"" });
 });
 
 export const githubRepository = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, {
   error: "not a GitHub repository; write it as \"owner/name\", e.g. \"acme/eks-gitops-app-a\"",
-});
+}).refine((r) => !/\.git$/i.test(r), { error: "ends in .git; write the repository as GitHub names it, without .git" })
+  .refine((r) => ![".", ".."].includes(r.split("/")[1] ?? ""), { error: "is not a repository name GitHub allows (\".\" and \"..\" are reserved)" });
 
+/**
+ * A branch name by git's ref rules (git check-ref-format): no `..`, `@{`, `//`, control characters,
+ * spaces or `~^:?*[\\`; no component starting with `.` or ending in `.lock`; not ending in `/` or `.`.
+ * Written as the short name: Flux and GitHub add `refs/heads/` themselves.
+ */
 export const gitBranch = z
   .string()
   .min(1)
-  .regex(/^(?!\/)(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9._\/-]+(?<![\/.])$/, {
-    error: "not a valid Git branch name",
+  .refine((b) => !b.startsWith("refs/"), { error: "is a full ref; write the branch's short name, e.g. \"main\" instead of \"refs/heads/main\"" })
+  .refine((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes("..") && !b.includes("//") && !b.startsWith("/") && !/[/.]$/.test(b)
+    && b.split("/").every((c) => !c.startsWith(".") && !c.endsWith(".lock")) && b !== "@", {
+    error: "is not a branch name git allows (letters, digits, \".\", \"_\", \"-\" and \"/\"; no \"..\", \"//\", leading \"/\" or \".\", trailing \"/\" or \".\", or \".lock\" components); e.g. \"release/1.2\"",
   });
 
 /** A relative path inside a repository, as Flux Kustomizations and automations take it. */
 export const repoPath = z.string().regex(/^\.?\/?[A-Za-z0-9._{}\/-]*$/, {
   error: "not a repository path; use a relative path such as \"./overlays/{stage}\"",
-}).refine((p) => !p.split("/").includes(".."), { error: "must stay inside the repository (no \"..\")" });
+}).refine((p) => !p.split("/").includes(".."), { error: "must stay inside the repository (no \"..\")" })
+  .refine((p) => p.replace(/\{stage\}/g, "").match(/[{}]/) === null, { error: "has a placeholder other than {stage}, which would be used literally; {stage} is the only one" });
 
 export const podSecurityLevel = z.enum(["privileged", "baseline", "restricted"]);

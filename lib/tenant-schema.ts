@@ -52,6 +52,10 @@ const helmRepository = strict({
   name: dnsLabel.describe("Name of the HelmRepository object in the tenant namespace"),
   url: z.string().regex(/^(https|oci):\/\/[^\s]+$/, {
     error: "a Helm repository URL must start with https:// or oci://",
+  }).superRefine((v, ctx) => {
+    if (/^[a-z]+:\/\/[^/@\s]*@/i.test(v)) {
+      ctx.addIssue({ code: "custom", params: { secret: true }, message: "holds credentials (user:password@); every team can read tenant files, so remove them from the URL and rotate them (they are in Git history)" });
+    }
   }),
   interval: fluxDuration.default(tenantDefaults.helmInterval).describe("@default 1h"),
 });
@@ -97,7 +101,11 @@ const ecrRepository = z.union([
 
 const notifications = strict({
   slack: strict({
-    channel: z.string().min(1).describe("Slack channel; the webhook URL comes from the secret config key slackWebhook-<tenant>"),
+    channel: z.string().min(1).superRefine((v, ctx) => {
+      if (/^https?:\/\//i.test(v)) {
+        ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a URL, and a Slack webhook URL is a secret (anyone holding it can post); write the channel name here, and give the URL with: pulumi config set --secret slackWebhook-<tenant> <url> (then rotate the webhook: it is in Git history)" });
+      }
+    }).describe("Slack channel; the webhook URL comes from the secret config key slackWebhook-<tenant>"),
   }).optional(),
   githubCommitStatus: z.boolean().default(false).describe("Report reconcile status on the team's commits; @default false"),
   severity: z.enum(["info", "error"]).default(tenantDefaults.severity).describe("@default error"),

@@ -62,6 +62,9 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
   const problems: Problem[] = [];
   const add = (field: string, value: unknown, message: string) => problems.push({ file: t.file, field, value, message });
   if (fileStem !== t.name) add("name", t.name, `does not match the file name; rename the file to ${t.name}.yaml or set name: ${fileStem}`);
+  if (t.namespace.startsWith("kube-") && !ctx.reservedNamespaces.includes(t.namespace)) {
+    add(t.namespace === t.name ? "name" : "namespace", t.namespace, "starts with kube-, a prefix Kubernetes reserves for its own namespaces; choose the team's own name");
+  }
   if (ctx.reservedNamespaces.includes(t.namespace)) {
     add(t.namespace === t.name ? "name" : "namespace", t.namespace,
       `is reserved for the platform (${ctx.reservedNamespaces.join(", ")}); choose the team's own namespace`);

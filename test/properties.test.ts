@@ -40,7 +40,7 @@ const quantity: fc.Arbitrary<string | number> = fc.oneof(
   fc.integer({ min: 1, max: 64 }),
 );
 
-const duration = fc.constantFrom("30s", "1m", "5m", "1h", "1h30m", "90s", "2m30s", "500ms", "0.5h");
+const duration = fc.constantFrom("30s", "1m", "5m", "1h", "1h30m", "90s", "2m30s", "10s", "0.5h");
 const branch = fc.constantFrom("main", "develop", "release/v1", "gitops", "feature-x", "v1.2");
 const repoPath = fc.constantFrom("./", "./overlays/{stage}", "./deploy", "clusters/{stage}/apps", "./k8s", "{stage}");
 const repository = fc.tuple(dnsLabel(39), dnsLabel(40)).map(([o, n]) => `${o}/${n}`);

@@ -236,7 +236,29 @@ describe("tenant file validation", () => {
     });
 
     it("a branch Git would refuse is rejected", () => {
-      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", branch: "feature..x" } })), ['tenants/app-a.yaml: source.branch ("feature..x"): not a valid Git branch name']);
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", branch: "feature..x" } })), ['tenants/app-a.yaml: source.branch ("feature..x"): is not a branch name git allows (letters, digits, ".", "_", "-" and "/"; no "..", "//", leading "/" or ".", trailing "/" or ".", or ".lock" components); e.g. "release/1.2"']);
+      for (const bad of [".hidden", "x.lock", "a/.b", "ends/", "ends.", "has space", "a~b", "a^b", "a:b", "a@{b"]) {
+        assert.equal(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", branch: bad } })).length, 1, bad);
+      }
+    });
+
+    it("a full ref is refused with the short name as the fix", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", branch: "refs/heads/main" } })), ['tenants/app-a.yaml: source.branch ("refs/heads/main"): is a full ref; write the branch\'s short name, e.g. "main" instead of "refs/heads/main"']);
+    });
+
+    it("a repository written with .git, or named . or .., is refused", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a.git" } })), ['tenants/app-a.yaml: source.repository ("acme/app-a.git"): ends in .git; write the repository as GitHub names it, without .git']);
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/.." } })), ['tenants/app-a.yaml: source.repository ("acme/.."): is not a repository name GitHub allows ("." and ".." are reserved)']);
+    });
+
+    it("a path placeholder other than {stage} is refused instead of rendering literally", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", path: "./overlays/{stgae}" } })), ['tenants/app-a.yaml: source.path ("./overlays/{stgae}"): has a placeholder other than {stage}, which would be used literally; {stage} is the only one']);
+    });
+
+    it("reconcile intervals below 10s or above 24h are refused", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", interval: "0s" } })), ['tenants/app-a.yaml: source.interval ("0s"): is shorter than 10s; Flux would poll the Git host and the API server without pause; use e.g. "1m" (and webhooks for speed)']);
+      assert.equal(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", interval: "500ms" } })).length, 1);
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: "acme/app-a", interval: "48h" } })), ['tenants/app-a.yaml: source.interval ("48h"): is longer than 24h; drift would go uncorrected for days; use at most "24h"']);
     });
 
     it("a path that leaves the repository is rejected", () => {
@@ -678,6 +700,42 @@ describe("the deployer role (who runs pulumi up)", () => {
     assert.notEqual(edited, dev);
     assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" }), [
       `Pulumi.dev.yaml: platform:clusters[0].adminRoleArns[1] ("${deployer}"): is the deployerRoleArn, which EKS already makes admin of the clusters it creates (a second access entry fails with 409); remove it from adminRoleArns`,
+    ]);
+  });
+});
+
+describe("secrets where they do not belong are refused, and never repeated", () => {
+  const SECRET = "s3cr3t-do-not-echo";
+
+  it("a Helm repository URL with credentials is refused without repeating them", () => {
+    const lines = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), helmRepositories: [{ name: "private", url: `https://bot:${SECRET}@charts.acme.example/` }] }) }).lines;
+    assert.deepEqual(lines, ["tenants/app-a.yaml: helmRepositories[0].url: holds credentials (user:password@); every team can read tenant files, so remove them from the URL and rotate them (they are in Git history)"]);
+  });
+
+  it("a Slack webhook URL where the channel name goes is refused without repeating it, with the config command", () => {
+    const lines = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), notifications: { slack: { channel: `https://hooks.slack.com/services/T0/B0/${SECRET}` } } }) }).lines;
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^tenants\/app-a\.yaml: notifications\.slack\.channel: is a URL, .*pulumi config set --secret slackWebhook-<tenant> <url>/);
+    assert.doesNotMatch(lines[0], new RegExp(SECRET));
+  });
+
+  it("plain-text secrets in a stack file are refused without repeating them, with the --secret command", () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": `${dev}  github:token: ghp_${SECRET}\n  platform:slackWebhook-app-a: https://hooks.slack.com/services/${SECRET}\n` }), stack: "dev" });
+    assert.deepEqual(lines, [
+      "Pulumi.dev.yaml: github:token: is a secret written in plain text; remove it from Pulumi.dev.yaml and run: pulumi config set --secret github:token <value> (then rotate it: it is in Git history)",
+      "Pulumi.dev.yaml: platform:slackWebhook-app-a: is a secret written in plain text; remove it from Pulumi.dev.yaml and run: pulumi config set --secret platform:slackWebhook-app-a <value> (then rotate it: it is in Git history)",
+    ]);
+  });
+});
+
+describe("reserved names", () => {
+  it("a namespace with the kube- prefix is refused", () => {
+    assert.deepEqual(loadTenantFiles({ "kube-team.yaml": stringify(minimalTenant("kube-team")) }).lines, [
+      'tenants/kube-team.yaml: name ("kube-team"): starts with kube-, a prefix Kubernetes reserves for its own namespaces; choose the team\'s own name',
+    ]);
+    assert.deepEqual(loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), namespace: "kube-apps" }) }).lines, [
+      'tenants/app-a.yaml: namespace ("kube-apps"): starts with kube-, a prefix Kubernetes reserves for its own namespaces; choose the team\'s own name',
     ]);
   });
 });
