@@ -58,7 +58,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
-  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants), ...checkRepositories(stack, file, loaded.tenants));
+  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants), ...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
 }
@@ -113,6 +113,13 @@ function checkEcrClusters(stack: StackConfig, tenants: Tenant[]): Problem[] {
         : [],
     ),
   );
+}
+
+/** Pod Security `privileged` lets a pod take over its node (and every tenant on it): by name only. */
+function checkPrivileged(stack: StackConfig, stackFile: string, tenants: Tenant[]): Problem[] {
+  return tenantsOnStage(tenants, stack.stage)
+    .filter((t) => t.podSecurity.enforce === "privileged" && !stack.privilegedTenants.includes(t.name))
+    .map((t) => ({ file: t.file, field: "podSecurity.enforce", value: "privileged", message: `lets pods take over their node; only tenants listed in platform:privilegedTenants of ${stackFile} may use it; use "baseline"` }));
 }
 
 /**

@@ -114,6 +114,7 @@ export const stackSchema = strict({
   stage: dnsLabel.describe("Stage of this stack; tenants choose stages by this name"),
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   deployerRoleArn: roleArn.optional().describe("IAM role that runs `pulumi up` (CI's role): it creates the EKS clusters, so EKS makes it their admin, and the Kubernetes provider assumes it; a person running up assumes it too"),
+  privilegedTenants: z.array(dnsLabel).default([]).describe("Tenants allowed Pod Security `privileged` (host access); @default none"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
   clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
   tenantRepositories: strict({

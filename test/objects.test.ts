@@ -240,13 +240,22 @@ describe("tenant object builders", () => {
     assert.equal(spec(one(kitchen, "HelmRepository", "bitnami")).type, undefined);
   });
 
-  it("network isolation admits the tenant's own pods, the ingress controller and Flux, and 'none' emits no policy", () => {
+  it("network isolation admits the tenant's own pods and the ingress controller only, and 'none' emits no policy", () => {
     const policies = ofKind(builtFor(byName("app-a"), DEV).objects, "NetworkPolicy");
-    assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-platform"]);
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-ingress", "restrict-egress"]);
     assert.deepEqual(spec(policies[0]).ingress, [{ from: [{ podSelector: {} }] }]);
     const admitted = spec(policies[1]).ingress[0].from.map((f: { namespaceSelector: { matchLabels: Record<string, string> } }) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
-    assert.deepEqual(admitted, [DEV.ingressNamespace, FLUX_NAMESPACE]);
+    assert.deepEqual(admitted, [DEV.ingressNamespace], "not flux-system: Flux never calls tenant pods");
     assert.equal(ofKind(builtFor(kitchenSink, DEV).objects, "NetworkPolicy").length, 0);
+  });
+
+  it("tenant egress reaches its namespace, cluster DNS and the outside world, never instance metadata", () => {
+    const egress = spec(one(builtFor(byName("app-a"), DEV).objects, "NetworkPolicy", "restrict-egress"));
+    assert.deepEqual(egress.policyTypes, ["Egress"]);
+    const blocks = egress.egress.flatMap((r: { to: { ipBlock?: { cidr: string; except: string[] } }[] }) => r.to.flatMap((t) => (t.ipBlock ? [t.ipBlock] : [])));
+    assert.deepEqual(blocks, [{ cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] }, { cidr: "::/0", except: ["fd00:ec2::254/128"] }]);
+    const dns = egress.egress[1];
+    assert.deepEqual(dns.ports, [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
   });
 
   it("image automation emits ImageRepository/ImagePolicy/ImageUpdateAutomation with Setters and a commit template", () => {

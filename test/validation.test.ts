@@ -739,3 +739,15 @@ describe("reserved names", () => {
     ]);
   });
 });
+
+describe("Pod Security privileged", () => {
+  it("a tenant enforcing privileged is refused unless the stack lists it in platform:privilegedTenants", () => {
+    const file = stringify({ ...minimalTenant("node-agent"), podSecurity: { enforce: "privileged" } });
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "tenants/node-agent.yaml": file }), stack: "dev" }), [
+      'tenants/node-agent.yaml: podSecurity.enforce ("privileged"): lets pods take over their node; only tenants listed in platform:privilegedTenants of Pulumi.dev.yaml may use it; use "baseline"',
+    ]);
+    const allowed = dev.replace("  platform:stage: dev\n", "  platform:stage: dev\n  platform:privilegedTenants: [node-agent]\n");
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": allowed, "tenants/node-agent.yaml": file }), stack: "dev" }), []);
+  });
+});

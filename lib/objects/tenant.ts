@@ -1,7 +1,7 @@
 import type { StageTenant } from "../resolve";
 import type { ClusterContext, ResolvedValues } from "./context";
 import { GITHUB, repositoryUrl } from "../git-host";
-import { API, FLUX_NAMESPACE, names, tenantLabels, tenantMeta, type K8sObject } from "./meta";
+import { API, names, tenantLabels, tenantMeta, type K8sObject } from "./meta";
 import { imageAutomationObjects } from "./image";
 import { notificationObjects, receiverObjects } from "./notifications";
 import { sealedSecret } from "./sealed-secret";
@@ -131,27 +131,33 @@ export function reconcilerRbac(t: StageTenant): K8sObject[] {
   ];
 }
 
-/** Pods accept traffic from their own namespace and from the platform's ingress and Flux only. */
+/** Instance metadata (IPv4 and IPv6): node credentials live there, pods must not reach them. */
+export const INSTANCE_METADATA = ["169.254.169.254/32", "fd00:ec2::254/128"];
+
+/**
+ * Pods accept traffic from their own namespace and from the ingress controller only (Flux talks to
+ * the API server, never to tenant pods). They may send to their own namespace, to cluster DNS, and
+ * to anywhere outside the cluster except instance metadata; other tenants' pods refuse them with
+ * their own ingress policy.
+ */
 export function networkPolicies(t: StageTenant, ctx: ClusterContext): K8sObject[] {
   if (t.network.isolation === "none") return [];
   const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+  const policy = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: tenantMeta(t, name), spec: { podSelector: {}, ...spec } });
   return [
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: tenantMeta(t, "deny-from-other-namespaces"),
-      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
-    },
-    {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: tenantMeta(t, "allow-from-platform"),
-      spec: {
-        podSelector: {},
-        policyTypes: ["Ingress"],
-        ingress: [{ from: [fromNamespace(ctx.ingressNamespace), fromNamespace(FLUX_NAMESPACE)] }],
-      },
-    },
+    policy("deny-from-other-namespaces", { policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
+    policy("allow-from-ingress", { policyTypes: ["Ingress"], ingress: [{ from: [fromNamespace(ctx.ingressNamespace)] }] }),
+    policy("restrict-egress", {
+      policyTypes: ["Egress"],
+      egress: [
+        { to: [{ podSelector: {} }] },
+        {
+          to: [{ ...fromNamespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+        },
+        { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [INSTANCE_METADATA[0]] } }, { ipBlock: { cidr: "::/0", except: [INSTANCE_METADATA[1]] } }] },
+      ],
+    }),
   ];
 }
 
