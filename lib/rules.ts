@@ -63,6 +63,15 @@ export function durationSeconds(d: string): number {
 /** Reconcile intervals Flux is given: at least 10s (a tighter loop hammers the Git host and the API server), at most 24h. */
 export const INTERVAL_BOUNDS = { minSeconds: 10, maxSeconds: 24 * 3600 };
 
+/** A Kubernetes quantity that may be zero (a quota that allows none of something). */
+export const nonNegativeQuantity = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .superRefine((v, ctx) => {
+    if (!QUANTITY.test(v)) ctx.addIssue({ code: "custom", message: `not a Kubernetes quantity${quantityHint(v)}` });
+    else if (quantityValue(v) < 0) ctx.addIssue({ code: "custom", message: "must not be negative" });
+  });
+
 /** A Go duration as Flux accepts it (`30s`, `5m`, `1h30m`), within sane bounds for a reconcile interval. */
 export const fluxDuration = z.string().superRefine((v, ctx) => {
   if (!GO_DURATION.test(v)) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, fluxDuration, gitBranch, githubRepository, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { dnsLabel, fluxDuration, gitBranch, githubRepository, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -20,6 +20,7 @@ export const tenantDefaults = {
   severity: "error" as const,
   ecrKeepLast: 30,
   rotation: 0,
+  pods: 50,
 };
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
@@ -27,7 +28,9 @@ const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 const quota = strict({
   cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),
   memory: positiveQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
-  pods: z.number().int().positive().optional().describe("Maximum number of pods"),
+  pods: z.number().int().positive().max(5000).default(tenantDefaults.pods).describe("Maximum number of pods; @default 50"),
+  storage: nonNegativeQuantity.default("0").describe("Total storage PersistentVolumeClaims may request, e.g. \"20Gi\"; @default 0: no volumes"),
+  persistentVolumeClaims: z.number().int().nonnegative().max(200).default(0).describe("Number of PersistentVolumeClaims; @default 0"),
   loadBalancers: z.number().int().nonnegative().max(20).default(0).describe("Services of type LoadBalancer (each a cloud load balancer); @default 0: expose through the shared ingress"),
   nodePorts: z.number().int().nonnegative().max(20).default(0).describe("Services of type NodePort (open on every node); @default 0"),
 });

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { validRange } from "semver";
 import type { Problem } from "./errors";
 import { problemsFromIssues } from "./issues";
+import { quantityValue } from "./rules";
 import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
 import { readYamlMapping } from "./yaml-file";
 
@@ -78,7 +79,24 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
   }
   problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"));
-  problems.push(...checkImageAutomation(t));
+  problems.push(...checkImageAutomation(t), ...checkLimits(t.file, "", t.quota, t.limits));
+  for (const [stage, o] of Object.entries(t.overrides)) problems.push(...checkLimits(t.file, `overrides.${stage}.`, o.quota ?? t.quota, o.limits ?? t.limits));
+  return problems;
+}
+
+/**
+ * LimitRange defaults must fit the quota (else every container that relies on them is refused
+ * once the first pod runs), and default requests must not exceed default limits (the API server
+ * refuses such a LimitRange).
+ */
+function checkLimits(file: string, at: string, quota: Tenant["quota"], limits: Tenant["limits"]): Problem[] {
+  if (!limits) return [];
+  const problems: Problem[] = [];
+  const add = (field: string, value: string, message: string) => problems.push({ file, field: `${at}limits.${field}`, value, message });
+  if (quantityValue(limits.defaultCpu) > quantityValue(quota.cpu)) add("defaultCpu", limits.defaultCpu, `is more than the whole quota (${at}quota.cpu ${quota.cpu}); lower it or raise the quota`);
+  if (quantityValue(limits.defaultMemory) > quantityValue(quota.memory)) add("defaultMemory", limits.defaultMemory, `is more than the whole quota (${at}quota.memory ${quota.memory}); lower it or raise the quota`);
+  if (limits.defaultRequestCpu && quantityValue(limits.defaultRequestCpu) > quantityValue(limits.defaultCpu)) add("defaultRequestCpu", limits.defaultRequestCpu, `is more than defaultCpu (${limits.defaultCpu}); a request cannot exceed its limit`);
+  if (limits.defaultRequestMemory && quantityValue(limits.defaultRequestMemory) > quantityValue(limits.defaultMemory)) add("defaultRequestMemory", limits.defaultRequestMemory, `is more than defaultMemory (${limits.defaultMemory}); a request cannot exceed its limit`);
   return problems;
 }
 

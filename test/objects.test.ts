@@ -154,14 +154,17 @@ describe("tenant object builders", () => {
     assertNone(inv.namespaceWithoutQuotaOrLabel);
   });
 
-  it("a ResourceQuota holds requests, the memory limit, no load balancers or node ports unless asked, and pods only when set", () => {
-    const none = { "services.loadbalancers": "0", "services.nodeports": "0" };
+  it("a ResourceQuota holds requests, the memory limit and pods, and no load balancers, node ports or volumes unless asked", () => {
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0" };
     const withPods = spec(one(builtFor(byName("app-a"), DEV).objects, "ResourceQuota")).hard;
     assert.deepEqual(withPods, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
-    const withoutPods = spec(one(builtFor(byName("sock-shop"), DEV).objects, "ResourceQuota")).hard;
-    assert.deepEqual(withoutPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi", ...none });
-    const asked = tenantFrom({ ...minimalTenant("lb"), quota: { cpu: "1", memory: "1Gi", loadBalancers: 1, nodePorts: 2 } });
-    assert.deepEqual(spec(one(builtFor(asked, DEV).objects, "ResourceQuota")).hard, { "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "1Gi", "services.loadbalancers": "1", "services.nodeports": "2" });
+    const defaultPods = spec(one(builtFor(byName("sock-shop"), DEV).objects, "ResourceQuota")).hard;
+    assert.deepEqual(defaultPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi", pods: "50", ...none });
+    const asked = tenantFrom({ ...minimalTenant("lb"), quota: { cpu: "1", memory: "1Gi", pods: 10, loadBalancers: 1, nodePorts: 2, storage: "20Gi", persistentVolumeClaims: 3 } });
+    assert.deepEqual(spec(one(builtFor(asked, DEV).objects, "ResourceQuota")).hard, {
+      "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "1Gi", pods: "10",
+      "services.loadbalancers": "1", "services.nodeports": "2", "requests.storage": "20Gi", persistentvolumeclaims: "3",
+    });
   });
 
   it("a LimitRange exists only with limits, and default requests fall back to the limits", () => {
@@ -200,7 +203,7 @@ describe("tenant object builders", () => {
     const appA = byName("app-a");
     const dev = builtFor(appA, DEV).objects;
     const prod = builtFor(appA, PROD).objects;
-    const none = { "services.loadbalancers": "0", "services.nodeports": "0" };
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0" };
     assert.deepEqual(spec(one(dev, "ResourceQuota")).hard, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
     assert.deepEqual(spec(one(prod, "ResourceQuota")).hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "16Gi", pods: "100", ...none });
     assert.equal(spec(one(dev, "Kustomization")).path, "./overlays/dev");
@@ -215,7 +218,7 @@ describe("tenant object builders", () => {
     assert.equal(spec(one(kProd, "ImageUpdateAutomation")).update.path, "./clusters/prod");
     assert.deepEqual(spec(one(kProd, "ImageUpdateAutomation")).git.push, { branch: "release" }, "automation pushes to the stage's branch");
     assert.equal(spec(one(kProd, "ResourceQuota")).hard["requests.cpu"], "16");
-    assert.equal(spec(one(kProd, "ResourceQuota")).hard.pods, undefined, "an override replaces the quota whole");
+    assert.equal(spec(one(kProd, "ResourceQuota")).hard.pods, "50", "an override replaces the quota whole: the base file's 40 pods give way to the default");
     for (const o of [...kDev, ...kProd]) assert.doesNotMatch(JSON.stringify(o), /\{stage\}/);
   });
 

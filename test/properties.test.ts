@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { formatProblem } from "../lib/errors";
 import type { ClusterContext } from "../lib/objects/context";
 import { needsWriteAccess } from "../lib/resolve";
+import { quantityValue } from "../lib/rules";
 import { tenantSchema, type TenantFileInput } from "../lib/tenant-schema";
 import { loadTenants, type Tenant } from "../lib/tenants";
 import { build, CHECK_CONTEXT, tempDir, tenantFrom, type Built } from "./helpers/fixtures";
@@ -109,6 +110,22 @@ const override = fc.record(
   { requiredKeys: [] },
 );
 
+type QuotaIn = { cpu: string | number; memory: string | number; pods?: number };
+type LimitsIn = { defaultCpu: string | number; defaultMemory: string | number; defaultRequestCpu?: string | number; defaultRequestMemory?: string | number };
+const q = (v: string | number) => quantityValue(String(v));
+
+/**
+ * LimitRange defaults that fit: a default request no larger than its limit, and (where limits
+ * apply) a quota at least as large as any generated limit. The validation refuses anything else.
+ */
+function fitting(quotaIn: QuotaIn, limitsIn: LimitsIn | undefined): { quota: QuotaIn; limits?: LimitsIn } {
+  if (!limitsIn) return { quota: quotaIn };
+  const { defaultRequestCpu: rc, defaultRequestMemory: rm, ...l } = limitsIn;
+  const limits: LimitsIn = { ...l, ...(rc !== undefined && q(rc) <= q(l.defaultCpu) ? { defaultRequestCpu: rc } : {}), ...(rm !== undefined && q(rm) <= q(l.defaultMemory) ? { defaultRequestMemory: rm } : {}) };
+  const quota = { ...quotaIn, ...(q(quotaIn.cpu) < q(l.defaultCpu) ? { cpu: l.defaultCpu } : {}), ...(q(quotaIn.memory) < q(l.defaultMemory) ? { memory: l.defaultMemory } : {}) };
+  return { quota, limits };
+}
+
 /** One valid tenant file's content. */
 const tenantInput: fc.Arbitrary<TenantFileInput> = fc
   .record({
@@ -129,11 +146,20 @@ const tenantInput: fc.Arbitrary<TenantFileInput> = fc
     overridesFor: fc.subarray(["dev", "prod"]),
     overrideValues: fc.tuple(override, override),
   })
-  .map(({ images, overridesFor, overrideValues, stages: st, ...rest }) => {
+  .map(({ images, overridesFor, overrideValues, stages: st, quota: baseQuota, limits: baseLimits, ...rest }) => {
     const landing = st ?? ["dev", "prod"];
-    const overrides = Object.fromEntries(overridesFor.filter((s) => landing.includes(s)).map((s, i) => [s, overrideValues[i]]));
+    const base = fitting(baseQuota, baseLimits);
+    const overrides = Object.fromEntries(overridesFor.filter((s) => landing.includes(s)).map((s, i) => {
+      const o = overrideValues[i];
+      if (!o.quota && !o.limits) return [s, o];
+      // An override's quota and limits are checked together, each falling back to the base's.
+      const f = fitting(o.quota ?? base.quota, o.limits ?? base.limits);
+      return [s, { ...o, ...(o.quota || o.limits ? { quota: f.quota } : {}), ...(o.limits ? { limits: f.limits } : {}) }];
+    }));
     const input: Record<string, unknown> = {
       ...rest,
+      quota: base.quota,
+      ...(base.limits ? { limits: base.limits } : {}),
       ...(st ? { stages: st } : {}),
       ...(images.ecr.length ? { ecr: images.ecr } : {}),
       ...(images.imageAutomation ? { imageAutomation: images.imageAutomation } : {}),

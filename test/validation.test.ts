@@ -199,10 +199,10 @@ describe("tenant file validation", () => {
     });
 
     it("YAML numbers are accepted as quantities (cpu: 2, cpu: 0.5)", () => {
-      const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a", { quota: { cpu: 0.5, memory: "1Gi" }, limits: { defaultCpu: 2, defaultMemory: "128Mi" } }) });
+      const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a", { quota: { cpu: 2, memory: "1Gi" }, limits: { defaultCpu: 0.5, defaultMemory: "128Mi" } }) });
       assertProblems(lines, []);
-      assert.equal(tenants[0].quota.cpu, "0.5");
-      assert.equal(tenants[0].limits?.defaultCpu, "2");
+      assert.equal(tenants[0].quota.cpu, "2");
+      assert.equal(tenants[0].limits?.defaultCpu, "0.5");
     });
 
     it("a quantity that is a mapping or a boolean says which types are allowed", () => {
@@ -749,5 +749,17 @@ describe("Pod Security privileged", () => {
     ]);
     const allowed = dev.replace("  platform:stage: dev\n", "  platform:stage: dev\n  platform:privilegedTenants: [node-agent]\n");
     assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": allowed, "tenants/node-agent.yaml": file }), stack: "dev" }), []);
+  });
+});
+
+describe("quantities that cannot work together", () => {
+  it("LimitRange defaults larger than the quota, or requests larger than limits, are refused (per stage too)", () => {
+    const file = stringify({ ...minimalTenant("app-a"), quota: { cpu: "1", memory: "1Gi" }, limits: { defaultCpu: "2", defaultMemory: "512Mi", defaultRequestMemory: "1Gi" }, overrides: { prod: { quota: { cpu: "4", memory: "256Mi" } } } });
+    assert.deepEqual(loadTenantFiles({ "app-a.yaml": file }).lines, [
+      'tenants/app-a.yaml: limits.defaultCpu ("2"): is more than the whole quota (quota.cpu 1); lower it or raise the quota',
+      'tenants/app-a.yaml: limits.defaultRequestMemory ("1Gi"): is more than defaultMemory (512Mi); a request cannot exceed its limit',
+      'tenants/app-a.yaml: overrides.prod.limits.defaultMemory ("512Mi"): is more than the whole quota (overrides.prod.quota.memory 256Mi); lower it or raise the quota',
+      'tenants/app-a.yaml: overrides.prod.limits.defaultRequestMemory ("1Gi"): is more than defaultMemory (512Mi); a request cannot exceed its limit',
+    ]);
   });
 });
