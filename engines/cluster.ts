@@ -16,8 +16,8 @@ import { makePki, type Pki } from "./pki";
  */
 
 /**
- * EKS's API server admission plugins (the list AWS documents for the platform versions of
- * Kubernetes 1.30+), minus NodeRestriction's companions that need kubelets to matter.
+ * The admission plugins EKS documents as enabled on its API servers (platform versions of
+ * Kubernetes 1.30 and later); those about nodes and storage have nothing to act on here.
  */
 export const ADMISSION_PLUGINS = [
   "NamespaceLifecycle", "LimitRanger", "ServiceAccount", "DefaultStorageClass", "ResourceQuota",
@@ -99,17 +99,22 @@ export async function waitFor(what: string, check: () => Promise<boolean>, secon
   throw new EngineError(`${what}: not ready after ${seconds}s; its log ends:\n${logTail(dir, log)}`);
 }
 
-function kubeconfig(server: string, pki: Pki, user: string, pair: { cert: string; key: string }): string {
-  const b64 = (f: string) => fs.readFileSync(f).toString("base64");
+/** A kubeconfig for the local cluster; `credentials` is the user entry (client certificate or token). */
+export function kubeconfigYaml(state: Pick<ClusterState, "server" | "pki">, user: string, credentials: Record<string, string>): string {
   return stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "local", cluster: { server, "certificate-authority-data": b64(pki.ca) } }],
-    users: [{ name: user, user: { "client-certificate-data": b64(pair.cert), "client-key-data": b64(pair.key) } }],
+    clusters: [{ name: "local", cluster: { server: state.server, "certificate-authority-data": fs.readFileSync(state.pki.ca).toString("base64") } }],
+    users: [{ name: user, user: credentials }],
     contexts: [{ name: "local", context: { cluster: "local", user } }],
     "current-context": "local",
   });
 }
+
+const clientCertificate = (pair: { cert: string; key: string }) => ({
+  "client-certificate-data": fs.readFileSync(pair.cert).toString("base64"),
+  "client-key-data": fs.readFileSync(pair.key).toString("base64"),
+});
 
 /** Runs the built kubectl against a cluster; throws with its output when it fails. */
 export function kubectl(state: Pick<ClusterState, "kubeconfig">, args: string[], input?: string): string {
@@ -137,7 +142,6 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
   const pki = makePki(path.join(dir, "pki"));
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const state: ClusterState = { dir, server: `https://127.0.0.1:${apiPort}`, kubeconfig: o.kubeconfigPath ?? path.join(dir, "kubeconfig"), pids: {}, pki };
-  const save = () => saveState(state);
   try {
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     state.pids.etcd = startProcess(dir, "etcd", bin("etcd"), [
@@ -145,7 +149,7 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
       `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
       `--initial-cluster=local=http://127.0.0.1:${peerPort}`, "--unsafe-no-fsync", "--log-level=warn",
     ]);
-    save();
+    saveState(state);
     await waitFor("etcd", async () => (await fetch(`${etcdUrl}/health`).then((r) => r.ok).catch(() => false)), 30, state.pids.etcd, dir, "etcd");
     log(`cluster: etcd ${engineVersion("etcd")} on ${etcdUrl}`);
     state.pids["kube-apiserver"] = startProcess(dir, "kube-apiserver", bin("kube-apiserver"), [
@@ -156,19 +160,19 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
       `--service-account-signing-key-file=${pki.saKey}`, "--service-cluster-ip-range=10.96.0.0/16", "--allow-privileged=true",
       "--profiling=false", "--endpoint-reconciler-type=none",
     ]);
-    save();
+    saveState(state);
     await waitFor("kube-apiserver", async () => (await get(`${state.server}/readyz`, pki)).status === 200, 120, state.pids["kube-apiserver"], dir, "kube-apiserver");
     log(`cluster: kube-apiserver ${engineVersion("kubernetes")} on ${state.server}`);
     const kcmConfig = path.join(dir, "controller-manager.kubeconfig");
-    fs.writeFileSync(kcmConfig, kubeconfig(state.server, pki, "system:kube-controller-manager", pki.controllerManager));
+    fs.writeFileSync(kcmConfig, kubeconfigYaml(state, "system:kube-controller-manager", clientCertificate(pki.controllerManager)), { mode: 0o600 });
     state.pids["kube-controller-manager"] = startProcess(dir, "kube-controller-manager", bin("kube-controller-manager"), [
       `--kubeconfig=${kcmConfig}`, "--use-service-account-credentials", "--leader-elect=false", "--secure-port=0", `--root-ca-file=${pki.ca}`,
       `--service-account-private-key-file=${pki.saKey}`,
       "--controllers=namespace-controller,serviceaccount-controller,resourcequota-controller,garbage-collector-controller,root-ca-certificate-publisher-controller",
     ]);
-    save();
+    saveState(state);
     fs.mkdirSync(path.dirname(state.kubeconfig), { recursive: true });
-    fs.writeFileSync(state.kubeconfig, kubeconfig(state.server, pki, "platform-admin", pki.admin), { mode: 0o600 });
+    fs.writeFileSync(state.kubeconfig, kubeconfigYaml(state, "platform-admin", clientCertificate(pki.admin)), { mode: 0o600 });
     // The controller manager is ready once it gave `default` its service account.
     await waitFor("kube-controller-manager", async () => {
       const r = spawnSync(bin("kubectl"), ["--kubeconfig", state.kubeconfig, "get", "serviceaccount", "default", "-n", "default"], { encoding: "utf8" });
@@ -178,7 +182,7 @@ export async function startCluster(o: StartOptions): Promise<ClusterState> {
     kubectl(state, ["apply", "--server-side", "--field-manager=eks-gitops-engines", "-f", "-"], crds.flatMap((f) => f.crds).map((c) => stringify(c)).join("---\n"));
     kubectl(state, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     log(`cluster: ${crds.reduce((n, f) => n + f.crds.length, 0)} CRDs installed from ${[...new Set(crds.map((f) => f.source.split("/").slice(0, 3).join("/")))].join(", ")}`);
-    save();
+    saveState(state);
     return state;
   } catch (e) {
     await stopCluster(dir);
@@ -201,17 +205,7 @@ export function clusterState(dir: string): ClusterState | undefined {
 export async function stopCluster(dir: string): Promise<void> {
   const state = clusterState(dir);
   if (!state) return;
-  const pids = Object.values(state.pids).reverse();
-  for (const pid of pids) {
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-  }
-  const until = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids.filter(alive)) process.kill(-pid, "SIGKILL");
+  await Promise.all(Object.keys(state.pids).reverse().map((name) => stopProcess(state, name)));
   fs.rmSync(path.join(dir, STATE), { force: true });
 }
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { stackDefaults } from "../lib/stack-schema";
 import { BIN_DIR, buildEngine, EngineError, moduleDir } from "./build";
-import { freePort, kubectl, logTail, startProcess, waitFor, saveState, type ClusterState } from "./cluster";
+import { freePort, kubeconfigYaml, kubectl, logTail, saveState, startProcess, waitFor, type ClusterState } from "./cluster";
 import { fluxRelease } from "./crds";
 
 /**
@@ -26,14 +26,7 @@ export function serviceAccountKubeconfig(state: ClusterState, namespace: string,
   const token = kubectl(state, ["create", "token", name, "-n", namespace, "--duration=24h"]).trim();
   const file = path.join(state.dir, "serviceaccounts", `${namespace}-${name}.kubeconfig`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: "local", cluster: { server: state.server, "certificate-authority-data": fs.readFileSync(state.pki.ca).toString("base64") } }],
-    users: [{ name, user: { token } }],
-    contexts: [{ name: "local", context: { cluster: "local", user: name } }],
-    "current-context": "local",
-  }), { mode: 0o600 });
+  fs.writeFileSync(file, kubeconfigYaml(state, name, { token }), { mode: 0o600 });
   return file;
 }
 
