@@ -94,6 +94,8 @@ export const clusterSchema = z.union([eksCluster, existingCluster], {
   error: "is neither an EKS cluster (name, region, adminRoleArns, nodeGroups) nor an existing one (name, existing.context)",
 });
 
+const KNOWN_HOSTS_LINE = /^\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+$/;
+
 /** The Git host the fleet and the teams' repositories live on: GitHub, or a GitHub Enterprise Server. */
 const gitHost = strict({
   sshUrl: z.string().regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
@@ -102,7 +104,8 @@ const gitHost = strict({
   apiUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, {
     error: "not an API base URL ending in /, e.g. \"https://github.example.com/api/v3/\"",
   }).default(stackDefaults.gitApiUrl).describe("GitHub REST API base URL (GitHub Enterprise: https://<host>/api/v3/); @default https://api.github.com/"),
-  knownHosts: z.string().regex(/^(\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521|ssh-rsa) [A-Za-z0-9+/=]+\n?)+$/, {
+  // Checked line by line: one pattern repeated over the whole text backtracks exponentially.
+  knownHosts: z.string().refine((v) => v.trim() !== "" && v.split("\n").filter((l) => l !== "").every((l) => KNOWN_HOSTS_LINE.test(l)), {
     error: "not known_hosts lines (`<host> <key type> <base64 key>`, one per line); copy them from `ssh-keyscan <host>` after checking the fingerprints",
   }).optional().describe("SSH host keys Flux trusts for sshUrl's host; @default GitHub's published keys"),
 }).refine((g) => g.knownHosts !== undefined || g.sshUrl === stackDefaults.gitSshUrl, {

@@ -763,3 +763,23 @@ describe("quantities that cannot work together", () => {
     ]);
   });
 });
+
+describe("the Git host's known_hosts", () => {
+  const withKnownHosts = (knownHosts: string) => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const edited = dev.replace("  platform:fleet:", `  platform:gitHost:\n    sshUrl: ssh://git@github.acme.example\n    knownHosts: ${JSON.stringify(knownHosts)}\n  platform:fleet:`);
+    return projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" });
+  };
+
+  it("known_hosts lines are accepted one per line, and anything else is refused", () => {
+    assert.deepEqual(withKnownHosts("github.acme.example ssh-ed25519 AAAAC3Nz\n[github.acme.example]:2222 ssh-rsa AAAAB3Nz\n"), []);
+    assert.deepEqual(withKnownHosts("github.acme.example AAAAC3Nz"), [
+      'Pulumi.dev.yaml: platform:gitHost.knownHosts ("github.acme.example AAAAC3Nz"): not known_hosts lines (`<host> <key type> <base64 key>`, one per line); copy them from `ssh-keyscan <host>` after checking the fingerprints',
+    ]);
+  });
+
+  it("a hostile known_hosts value is refused at once (no catastrophic backtracking)", () => {
+    // 40 entries run together without newlines: a single repeated pattern would try ~2^40 splits.
+    assert.equal(withKnownHosts(`a ssh-rsa AAA${" ssh-rsa AAA".repeat(40)}!`).length, 1);
+  });
+});
