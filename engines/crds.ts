@@ -43,13 +43,15 @@ export function officialCrds(): CrdFile[] {
   const fluxDir = path.join(operator, "config", "data", "flux", flux);
   const sealedVersion = engineVersion("sealed-secrets");
   const sealed = moduleDir(SEALED_SECRETS, sealedVersion);
-  const rel = (base: string, f: string) => path.relative(base, f);
-  const files: [string, string][] = [
-    ...fs.readdirSync(fluxDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => [path.join(fluxDir, f), operator] as [string, string]),
-    [path.join(operator, "config", "crd", "bases", "fluxcd.controlplane.io_fluxinstances.yaml"), operator],
-    [path.join(sealed, "helm", "sealed-secrets", "crds", "bitnami.com_sealedsecrets.yaml"), sealed],
+  const operatorLabel = `${FLUX_OPERATOR}@${operatorVersion}`;
+  const sealedLabel = `${SEALED_SECRETS}@${sealedVersion}`;
+  // [module folder, its label, file inside it]
+  const files: [string, string, string][] = [
+    ...fs.readdirSync(fluxDir).filter((f) => f.endsWith(".yaml")).sort().map((f): [string, string, string] => [operator, operatorLabel, path.relative(operator, path.join(fluxDir, f))]),
+    [operator, operatorLabel, path.join("config", "crd", "bases", "fluxcd.controlplane.io_fluxinstances.yaml")],
+    [sealed, sealedLabel, path.join("helm", "sealed-secrets", "crds", "bitnami.com_sealedsecrets.yaml")],
   ];
-  const out = files.map(([f, base]) => crdsOf(f, `${base === operator ? `${FLUX_OPERATOR}@${operatorVersion}` : `${SEALED_SECRETS}@${sealedVersion}`}/${rel(base, f)}`)).filter((f) => f.crds.length > 0);
-  if (out.reduce((n, f) => n + f.crds.length, 0) < 10) throw new EngineError(`expected the Flux, FluxInstance and SealedSecret CRDs in ${FLUX_OPERATOR}@${operatorVersion} and ${SEALED_SECRETS}@${sealedVersion}; found too few`);
+  const out = files.map(([dir, label, file]) => crdsOf(path.join(dir, file), `${label}/${file}`)).filter((f) => f.crds.length > 0);
+  if (out.reduce((n, f) => n + f.crds.length, 0) < 10) throw new EngineError(`expected the Flux, FluxInstance and SealedSecret CRDs in ${operatorLabel} and ${sealedLabel}; found too few`);
   return out;
 }
