@@ -4,20 +4,29 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EksCluster, type PlatformCluster } from "./components/eks-cluster";
 import { ExistingCluster } from "./components/existing-cluster";
-import { FleetRepository } from "./components/fleet-repository";
+import { FleetCommit } from "./components/fleet-commit";
+import { clusterPrefixes, FleetRepository, fleetFiles } from "./components/fleet-repository";
 import { FluxBootstrap } from "./components/flux-bootstrap";
 import { SealedSecretsController } from "./components/sealed-secrets-controller";
 import { Tenant } from "./components/tenant";
+import { TenantDeployKeys } from "./components/tenant-deploy-keys";
 import { TenantRegistry } from "./components/tenant-registry";
 import { platformConfig, platformSecrets } from "./lib/config";
 import { isValidationError, ValidationError } from "./lib/errors";
-import type { ClusterContext } from "./lib/objects/context";
+import { clusterContexts } from "./lib/objects/context";
 import { platformObjects } from "./lib/objects/platform";
 import { loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
 import { removalProblems, tenantKey, type PreviousTenant } from "./lib/removal";
 import { resolveForStage } from "./lib/resolve";
-import { isExisting } from "./lib/stack-schema";
+import { imageAutomationCluster, isExisting } from "./lib/stack-schema";
 import { ecrRepositories } from "./lib/tenant-schema";
+
+/**
+ * GitHub allows about 80 content-creating requests a minute (and 500 an hour): one write a second
+ * stays under the first, and rate-limited or failed writes are retried. What the hourly limit
+ * leaves undone, the next `up` finishes (nothing is written twice).
+ */
+const GITHUB_PACING = { writeDelayMs: 1000, maxRetries: 5, retryDelayMs: 5000, retryableErrors: [403, 429, 500, 502, 503, 504] };
 
 /**
  * The platform program: check → build → register. Everything a stack creates follows from
@@ -32,70 +41,76 @@ export = async () => {
   const githubToken = new pulumi.Config("github").getSecret("token");
   const githubProviders = new Map<string, github.Provider>();
   const githubFor = (owner: string) => {
-    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken, baseUrl: git.apiUrl }));
+    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken, baseUrl: git.apiUrl, ...GITHUB_PACING }));
     return githubProviders.get(owner)!;
   };
   const fleetOwner = stack.fleet.repository.split("/")[0];
 
-  const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(`${t.name}-registry`, { tenant: t.name, repositories: ecrRepositories(t) })]));
+  const registries = new Map(onStage.filter((t) => !t.decommission && t.ecr.length > 0).map((t) => [t.name, new TenantRegistry(t.name, { tenant: t.name, repositories: ecrRepositories(t) })]));
+  const fleetRepo = new FleetRepository("fleet", { fleet: stack.fleet }, { provider: githubFor(fleetOwner) });
 
-  const contexts = new Map(stack.clusters.map((c): [string, ClusterContext] => [c.name, { cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost, git }]));
-  const platform = new Map([...contexts].map(([name, ctx]) => [name, platformObjects(ctx, stack.ingressClassName)]));
-  const fleetRepo = new FleetRepository("fleet", {
-    fleet: stack.fleet,
-    delivery: stack.delivery,
-    syncInterval: stack.flux.syncInterval,
-    clusters: stack.clusters.map((c) => ({ cluster: c.name, platformObjects: platform.get(c.name)!, tenants: onStage.map((t) => t.name) })),
-  }, { provider: githubFor(fleetOwner) });
+  const contexts = clusterContexts(stack, git);
+  const live = onStage.filter((t) => !t.decommission);
+  const automationCluster = imageAutomationCluster(stack);
+  // One deploy key per tenant and stage, shared by the stage's clusters; a write key only where
+  // the tenant's image automation runs.
+  const keys = new Map(live.map((t) => [t.name, new TenantDeployKeys(t.name, {
+    tenant: resolveForStage(t, stack.stage),
+    read: !t.imageAutomation || stack.clusters.length > 1,
+    write: t.imageAutomation ? { cluster: automationCluster } : undefined,
+    githubProvider: githubFor(t.source.repository.split("/")[0]),
+  })]));
 
   const clusterOutputs: Record<string, unknown> = {};
   const tenantOutputs: Record<string, unknown> = {};
-  const live = onStage.filter((t) => !t.decommission);
-  for (const clusterConfig of stack.clusters) {
+  for (const ctx of contexts) {
+    const clusterConfig = stack.clusters.find((c) => c.name === ctx.cluster)!;
     const cluster: PlatformCluster = isExisting(clusterConfig)
       ? new ExistingCluster(clusterConfig.name, { config: clusterConfig })
       : new EksCluster(clusterConfig.name, { config: clusterConfig, deployerRoleArn: stack.deployerRoleArn });
     const onCluster = { provider: cluster.provider };
-    const ctx = contexts.get(clusterConfig.name)!;
+    const platform = platformObjects(ctx);
 
-    const sealing = new SealedSecretsController(`${clusterConfig.name}-sealed-secrets`, stack.sealedSecrets, onCluster);
-    const flux = new FluxBootstrap(`${clusterConfig.name}-flux`, {
-      cluster: clusterConfig.name,
+    const sealing = new SealedSecretsController(`${ctx.cluster}-sealed-secrets`, stack.sealedSecrets, onCluster);
+    const flux = new FluxBootstrap(`${ctx.cluster}-flux`, {
+      cluster: ctx.cluster,
       flux: stack.flux,
       fleet: stack.fleet,
       git,
       fleetRepositoryName: fleetRepo.repositoryName,
-      imageAutomation: live.some((t) => t.imageAutomation),
-      ecrAccess: live.some((t) => t.imageAutomation?.images.some((i) => i.ecr)) && cluster.oidc ? { oidcArn: cluster.oidc.arn, oidcUrl: cluster.oidc.url } : undefined,
+      imageAutomation: ctx.imageAutomation && live.some((t) => t.imageAutomation),
     }, { ...onCluster, providers: { github: githubFor(fleetOwner) } });
     // Custom resources need their CRDs: tenant objects wait for Flux and the Sealed Secrets controller,
     // and so are destroyed before them.
     const controllers = [flux.instance, sealing.chart];
 
     if (stack.delivery === "direct") {
-      new k8s.yaml.v2.ConfigGroup(`${clusterConfig.name}-platform`, { objs: platform.get(clusterConfig.name)! }, { ...onCluster, dependsOn: controllers });
+      new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: platform }, { ...onCluster, dependsOn: controllers });
     }
 
+    const tenantFiles: Record<string, pulumi.Input<string>> = {};
     for (const [i, t] of onStage.entries()) {
       // With hundreds of tenants, let earlier registrations complete before building more, so
       // memory holds a window of pending resources instead of all of them.
       if (i > 0 && i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+      const stageKeys = keys.get(t.name);
       const registry = registries.get(t.name);
-      const tenant = new Tenant(`${t.name}-${clusterConfig.name}`, {
+      const tenant = new Tenant(`${t.name}.${ctx.cluster}`, {
         tenant: resolveForStage(t, stack.stage),
         context: ctx,
         delivery: stack.delivery,
         sealing: { certificatePem: sealing.certificatePem, nonceKey: sealing.nonceKey },
-        fleet: { repositoryName: fleetRepo.repositoryName, branch: stack.fleet.branch, provider: githubFor(fleetOwner) },
         protectNamespace: stack.protectNamespaces,
         secrets: {
           slackWebhook: secrets.get(SECRET_KEY.slackWebhook(t.name)),
           githubStatusToken: secrets.get(SECRET_KEY.githubStatusToken(t.name)),
         },
-        ecr: registry && flux.imageReflectorRoleName ? { urls: registry.urls, arns: registry.arns, readerRoleName: flux.imageReflectorRoleName } : undefined,
+        deployKey: ctx.imageAutomation && t.imageAutomation ? stageKeys?.write : stageKeys?.read,
+        ecr: registry && cluster.oidc ? { urls: registry.urls, arns: registry.arns, oidc: cluster.oidc } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),
       }, { ...onCluster, dependsOn: controllers });
-      tenantOutputs[tenantKey(t.name, clusterConfig.name)] = {
+      Object.assign(tenantFiles, tenant.fleetFiles ?? {});
+      tenantOutputs[tenantKey(t.name, ctx.cluster)] = {
         namespace: tenant.namespace,
         decommissioned: t.decommission,
         repository: tenant.repository,
@@ -103,11 +118,23 @@ export = async () => {
         deployKeyFingerprint: tenant.deployKeyFingerprint,
       };
     }
-    clusterOutputs[clusterConfig.name] = {
+    // The cluster's whole tree in one commit: the tenants index never lists a folder ahead of it.
+    const files = { ...fleetFiles({ cluster: ctx.cluster, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, platformObjects: platform, tenants: onStage.map((t) => t.name) }), ...tenantFiles };
+    new FleetCommit(`fleet.${ctx.cluster}`, {
+      apiUrl: git.apiUrl,
+      owner: fleetOwner,
+      repository: fleetRepo.repositoryName,
+      branch: stack.fleet.branch,
+      prefixes: clusterPrefixes(ctx.cluster),
+      files,
+      token: githubToken,
+      commitMessage: `platform: update ${ctx.cluster}`,
+    });
+    clusterOutputs[ctx.cluster] = {
       endpoint: cluster.endpoint,
       kubeconfig: cluster.kubeconfig,
       sealingCertificate: sealing.certificatePem,
-      fleetPath: `clusters/${clusterConfig.name}`,
+      fleetPath: `clusters/${ctx.cluster}`,
       fleetDeployKeyFingerprint: flux.deployKeyFingerprint,
     };
   }

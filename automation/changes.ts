@@ -7,6 +7,8 @@ import type { EngineEvent } from "./seam";
 import { parseUrn, ParsedUrn } from "./urn";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";
+export const TENANT_KEYS_TYPE = "platform:tenant:TenantDeployKeys";
+export const DEPLOY_KEY_TYPE = "github:index/repositoryDeployKey:RepositoryDeployKey";
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** The operations counted. Replacement sub-steps (create-replacement, delete-replaced) are not
@@ -33,6 +35,18 @@ export interface ProtectedDeletion {
   urn: string;
 }
 
+/**
+ * A deploy key that gives a repository more access than before: the first key on a repository
+ * (its commits now reach a cluster), or write access (Flux may push to it).
+ */
+export interface AccessGrant {
+  kind: "new repository" | "write key";
+  /** Repository name as the deploy key names it (without owner). */
+  repository: string;
+  tenant?: string;
+  urn: string;
+}
+
 export interface StackChanges {
   /** Counts by resource type; only types with at least one counted change. */
   byType: Record<string, OpCounts>;
@@ -40,6 +54,7 @@ export interface StackChanges {
   tenants: string[];
   namespaceDeletions: NamespaceDeletion[];
   protectedDeletions: ProtectedDeletion[];
+  accessGrants: AccessGrant[];
 }
 
 /** One resource step, flattened from either a pre-event or an outputs event. */
@@ -49,6 +64,9 @@ interface Step {
   parent?: string;
   protect: boolean;
   k8sName?: string;
+  /** Inputs before and after the step, where the engine reports them. */
+  oldInputs?: Record<string, unknown>;
+  newInputs?: Record<string, unknown>;
 }
 
 /**
@@ -64,6 +82,7 @@ export function summarizeEvents(events: EngineEvent[], knownTenants: string[] = 
     tenants: tenants.touched(changed),
     namespaceDeletions: changed.filter(isNamespaceDeletion).map((s) => namespaceDeletion(s, tenants)),
     protectedDeletions: changed.filter((s) => isDeletion(s) && s.protect).map(protectedDeletion),
+    accessGrants: accessGrants(steps, tenants),
   };
 }
 
@@ -89,6 +108,8 @@ function toStep(meta: StepMetadata): Step {
     parent: meta.new?.parent || meta.old?.parent || undefined,
     protect: meta.old?.protect === true,
     k8sName: metadataName(meta.old?.outputs) ?? metadataName(state?.inputs),
+    ...(meta.old?.inputs ? { oldInputs: meta.old.inputs } : {}),
+    ...(meta.new?.inputs ? { newInputs: meta.new.inputs } : {}),
   };
 }
 
@@ -126,6 +147,26 @@ function namespaceDeletion(step: Step, tenants: TenantIndex): NamespaceDeletion 
   };
 }
 
+/**
+ * Deploy keys created or changed so that a repository gains access: write access where there was
+ * none, or a key on a repository that had no key of this stack before the update.
+ */
+function accessGrants(steps: Step[], tenants: TenantIndex): AccessGrant[] {
+  const keys = steps.filter((s) => s.urn.type === DEPLOY_KEY_TYPE);
+  const repo = (inputs?: Record<string, unknown>) => (typeof inputs?.repository === "string" ? inputs.repository : undefined);
+  const before = new Set(keys.filter((s) => s.op !== "create").map((s) => repo(s.oldInputs)).filter((r): r is string => r !== undefined));
+  const grants: AccessGrant[] = [];
+  for (const s of keys.filter((k) => ["create", "update", "replace"].includes(k.op))) {
+    const repository = repo(s.newInputs);
+    if (repository === undefined) continue;
+    const tenant = tenants.ownerOf(s)?.tenant;
+    const base = { repository, ...(tenant ? { tenant } : {}), urn: s.urn.urn };
+    if (s.op === "create" && !before.has(repository)) grants.push({ kind: "new repository", ...base });
+    if (s.newInputs?.readOnly === false && s.oldInputs?.readOnly !== false) grants.push({ kind: "write key", ...base });
+  }
+  return grants;
+}
+
 function protectedDeletion(step: Step): ProtectedDeletion {
   return { op: step.op as "delete" | "replace", type: step.urn.type, name: step.urn.name, urn: step.urn.urn };
 }
@@ -149,7 +190,7 @@ class TenantIndex {
 
   constructor(steps: Step[], knownTenants: string[]) {
     this.byUrn = new Map(steps.map((s) => [s.urn.urn, s]));
-    this.components = [...new Set(steps.filter((s) => s.urn.type === TENANT_TYPE).map((s) => s.urn.name))];
+    this.components = [...new Set(steps.filter((s) => s.urn.type === TENANT_TYPE || s.urn.type === TENANT_KEYS_TYPE).map((s) => s.urn.name))];
     // A tenant namespace is named after its tenant, so namespaces inside tenants are hints too.
     const namespaceNames = steps.filter((s) => s.urn.type === NAMESPACE_TYPE && s.k8sName).map((s) => s.k8sName!);
     this.hints = [...new Set([...knownTenants, ...namespaceNames])];
@@ -170,7 +211,7 @@ class TenantIndex {
     let urn: ParsedUrn | undefined = step.urn;
     let parent = step.parent;
     for (let depth = 0; urn !== undefined && depth < 64; depth++) {
-      if (urn.type === TENANT_TYPE) return urn.name;
+      if (urn.type === TENANT_TYPE || urn.type === TENANT_KEYS_TYPE) return urn.name;
       if (parent === undefined) return undefined;
       urn = parseUrn(parent);
       parent = this.byUrn.get(parent)?.parent;
@@ -178,8 +219,14 @@ class TenantIndex {
     return undefined;
   }
 
-  /** `<tenant>-<cluster>` split by the longest known tenant name; unsplit when none fits. */
+  /**
+   * `<tenant>.<cluster>` (DNS labels hold no dot, so the split is exact; a TenantDeployKeys is
+   * named `<tenant>`); the older `<tenant>-<cluster>` is split by the longest known tenant name,
+   * and left whole when none fits.
+   */
   private split(component: string): { tenant: string; cluster?: string } {
+    const dot = component.indexOf(".");
+    if (dot > 0) return { tenant: component.slice(0, dot), cluster: component.slice(dot + 1) };
     const tenant = longestPrefix(this.hints, component);
     if (tenant === undefined || tenant === component) return { tenant: component };
     return { tenant, cluster: component.slice(tenant.length + 1) };

@@ -4,7 +4,7 @@
  * is injected, so this exact code runs in CI and under the test fakes.
  */
 import type { Command } from "./args";
-import { summarizeEvents, NamespaceDeletion, OpCounts, ProtectedDeletion } from "./changes";
+import { summarizeEvents, AccessGrant, NamespaceDeletion, OpCounts, ProtectedDeletion } from "./changes";
 import { describeError, isCliMissing, isLockConflict } from "./failures";
 import { prefixedLines } from "./lines";
 import { mapWithConcurrency, RetriesExhausted, RetryPolicy, Sleep, withRetry } from "./pool";
@@ -44,6 +44,8 @@ export interface StackResult {
   tenants: string[];
   namespaceDeletions: NamespaceDeletion[];
   protectedDeletions: ProtectedDeletion[];
+  /** Deploy keys giving a repository new access (first key on it, or write access): reviewers must see these. */
+  accessGrants: AccessGrant[];
   error: string | null;
 }
 

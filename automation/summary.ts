@@ -3,7 +3,7 @@
  * the wording of the warnings reviewers rely on is pinned by tests.
  */
 import type { Command } from "./args";
-import type { NamespaceDeletion, OpCounts, ProtectedDeletion } from "./changes";
+import type { AccessGrant, NamespaceDeletion, OpCounts, ProtectedDeletion } from "./changes";
 import type { StackResult } from "./driver";
 
 const OPS = ["create", "update", "replace", "delete"] as const;
@@ -14,6 +14,14 @@ export function namespaceCallout(d: NamespaceDeletion): string {
   const what = d.tenant ? `tenant namespace ${d.namespace}` : `namespace ${d.namespace}`;
   const where = d.cluster ? ` on cluster ${d.cluster}` : d.tenant && d.tenant !== d.namespace ? ` of tenant ${d.tenant}` : "";
   return `⚠ ${verb} ${what}${where}`;
+}
+
+/** The loud line for a deploy key that gives a repository new access to the clusters or to pushes. */
+export function accessCallout(g: AccessGrant): string {
+  const who = g.tenant ? ` (tenant ${g.tenant})` : "";
+  return g.kind === "write key"
+    ? `🔑 grants a WRITE deploy key on repository ${g.repository}${who}: Flux will push to it`
+    : `🆕 first deploy key on repository ${g.repository}${who}: its commits will reach the clusters; check it is the team's own`;
 }
 
 export function protectedCallout(d: ProtectedDeletion): string {
@@ -49,7 +57,7 @@ function overview(results: StackResult[]): string[] {
 
 function stackSection(r: StackResult): string[] {
   const lines = [`### ${r.name}: ${resultLabel(r)}`, ""];
-  const callouts = [...r.protectedDeletions.map(protectedCallout), ...r.namespaceDeletions.map(namespaceCallout)];
+  const callouts = [...r.protectedDeletions.map(protectedCallout), ...r.namespaceDeletions.map(namespaceCallout), ...r.accessGrants.map(accessCallout)];
   if (callouts.length > 0) lines.push(...callouts.map((c) => `> **${c}**`), "");
   if (r.error !== null) lines.push("```text", r.error.replace(/```/g, "'''"), "```", "");
   lines.push(...changeTable(r.changes), "");

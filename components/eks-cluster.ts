@@ -24,6 +24,7 @@ export interface PlatformCluster {
 }
 
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+export const NODE_METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 };
 const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"];
 
 /**
@@ -70,6 +71,9 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         accessPolicies: { admin: { policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: "cluster" } } },
       }])),
       skipDefaultNodeGroup: true,
+      // Tenant NetworkPolicies mean nothing unless the VPC CNI enforces them (off by default on EKS).
+      useDefaultVpcCni: false,
+      vpcCniOptions: { enableNetworkPolicy: true },
       nodeAssociatePublicIpAddress: false,
       createOidcProvider: true,
       encryptionConfigKeyArn: key.arn,
@@ -83,6 +87,14 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       managedPolicyArns: NODE_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`),
     }, inRegion);
     for (const g of c.nodeGroups) {
+      const template = new aws.ec2.LaunchTemplate(`${name}-${g.name}`, {
+        description: `Nodes of ${c.name}/${g.name}`,
+        // IMDSv2 only, one network hop: the node reaches its instance metadata (and role), pods
+        // (one hop further) do not, whatever their NetworkPolicy says.
+        metadataOptions: NODE_METADATA_OPTIONS,
+        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: g.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+        updateDefaultVersion: true,
+      }, inRegion);
       new eks.ManagedNodeGroup(`${name}-${g.name}`, {
         cluster,
         nodeGroupName: g.name,
@@ -90,7 +102,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         subnetIds: network.privateSubnetIds,
         instanceTypes: g.instanceTypes,
         capacityType: g.capacityType,
-        diskSize: g.diskSizeGiB,
+        launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
         scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
       }, inRegion);
     }

@@ -5,26 +5,11 @@ import type { K8sObject } from "../lib/objects/meta";
 import { fleetEntryPoints } from "../lib/objects/platform";
 import type { StackConfig } from "../lib/stack-schema";
 
-export interface FleetClusterFiles {
-  cluster: string;
-  /** Cluster-wide objects delivered through `infrastructure/<cluster>` (gitops only). */
-  platformObjects: K8sObject[];
-  /** Tenants with a folder under `tenants/<cluster>` (gitops only). */
-  tenants: string[];
-}
-
 export interface FleetRepositoryArgs {
   fleet: StackConfig["fleet"];
-  delivery: StackConfig["delivery"];
-  syncInterval: string;
-  clusters: FleetClusterFiles[];
 }
 
-/**
- * The fleet repository Flux syncs from: created here when `fleet.create` is set, and holding each
- * cluster's entry point (`clusters/<cluster>`) and, for `gitops` delivery, the platform's
- * infrastructure folder and the index of tenant folders.
- */
+/** The fleet repository Flux syncs from: created here when `fleet.create` is set, else referenced. */
 export class FleetRepository extends pulumi.ComponentResource {
   /** Repository name without the owner. */
   declare readonly repositoryName: pulumi.Output<string>;
@@ -41,31 +26,30 @@ export class FleetRepository extends pulumi.ComponentResource {
           deleteBranchOnMerge: true,
         }, { parent: this, protect: true }).name
       : pulumi.output(repoName);
-    // Written once the repository exists; `tenants/<cluster>/kustomization.yaml` may briefly list a
-    // tenant folder before its Tenant commits it, and Flux retries until it is there.
-    for (const c of args.clusters) {
-      for (const [file, content] of Object.entries(fleetFiles(c, args))) {
-        new github.RepositoryFile(`${name}-${file.replace(/[/.]/g, "-")}`, {
-          repository: this.repositoryName,
-          branch: args.fleet.branch,
-          file,
-          content,
-          commitMessage: `platform: update ${file}`,
-          overwriteOnCreate: true,
-        }, { parent: this });
-      }
-    }
     this.registerOutputs({ repositoryName: this.repositoryName });
   }
 }
 
+export interface FleetClusterFiles {
+  cluster: string;
+  delivery: StackConfig["delivery"];
+  syncInterval: string;
+  /** Cluster-wide objects delivered through `infrastructure/<cluster>` (gitops only). */
+  platformObjects: K8sObject[];
+  /** Tenants with a folder under `tenants/<cluster>` (gitops only). */
+  tenants: string[];
+}
+
+/** The folders of one cluster in the fleet repository, which that cluster's commits own. */
+export const clusterPrefixes = (cluster: string) => [`clusters/${cluster}/`, `${fleetPaths.infrastructureDir(cluster)}/`, `${fleetPaths.tenantsDir(cluster)}/`];
+
 /** Every platform-owned file of one cluster in the fleet repository, by path. */
-export function fleetFiles(c: FleetClusterFiles, args: Pick<FleetRepositoryArgs, "delivery" | "syncInterval">): Record<string, string> {
+export function fleetFiles(c: FleetClusterFiles): Record<string, string> {
   const entryDir = `clusters/${c.cluster}`;
-  if (args.delivery === "direct") return { [`${entryDir}/kustomization.yaml`]: kustomizationFile([]) };
+  if (c.delivery === "direct") return { [`${entryDir}/kustomization.yaml`]: kustomizationFile([]) };
   return {
     [`${entryDir}/kustomization.yaml`]: kustomizationFile(["platform.yaml"]),
-    [fleetPaths.entryPoints(c.cluster)]: toYaml(fleetEntryPoints(c.cluster, args.syncInterval)),
+    [fleetPaths.entryPoints(c.cluster)]: toYaml(fleetEntryPoints(c.cluster, c.syncInterval)),
     ...objectFolder(fleetPaths.infrastructureDir(c.cluster), toYaml(c.platformObjects)),
     ...tenantsIndex(c.cluster, c.tenants),
   };

@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,10 +16,8 @@ export interface FluxBootstrapArgs {
   git: GitHost;
   /** Name of the fleet repository (without owner), once it exists. */
   fleetRepositoryName: pulumi.Input<string>;
-  /** Install the image controllers: some tenant on this cluster uses image automation. */
+  /** Install the image controllers: this is the stage's image-automation cluster and some tenant uses it. */
   imageAutomation: boolean;
-  /** Give the image-reflector-controller an IAM role to read ECR; needs the cluster's OIDC provider. */
-  ecrAccess?: { oidcArn: pulumi.Input<string>; oidcUrl: pulumi.Input<string> };
 }
 
 export const FLEET_SECRET = "flux-system";
@@ -36,7 +33,6 @@ export class FluxBootstrap extends pulumi.ComponentResource {
   declare readonly deployKeyFingerprint: pulumi.Output<string>;
   /** The FluxInstance; tenant custom resources depend on it (their CRDs come with it). */
   declare readonly instance: k8s.apiextensions.CustomResource;
-  declare readonly imageReflectorRoleName?: pulumi.Output<string>;
 
   constructor(name: string, args: FluxBootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:flux:FluxBootstrap", name, {}, opts);
@@ -59,49 +55,22 @@ export class FluxBootstrap extends pulumi.ComponentResource {
       version: args.flux.operatorChartVersion,
       namespace: FLUX_NAMESPACE,
     }, { parent: this, dependsOn: [ns] });
-    const role = args.ecrAccess ? this.imageReflectorRole(name, args.ecrAccess) : undefined;
-    const spec = (roleArn?: string) => fluxInstance({
+    const desired = fluxInstance({
       cluster: args.cluster,
       flux: args.flux,
       fleet: args.fleet,
       imageAutomation: args.imageAutomation,
-      imageReflectorRoleArn: roleArn,
       fleetSecretName: FLEET_SECRET,
       git: args.git,
     });
-    const plain = spec();
     this.instance = new k8s.apiextensions.CustomResource(`${name}-instance`, {
-      apiVersion: plain.apiVersion,
-      kind: plain.kind,
+      apiVersion: desired.apiVersion,
+      kind: desired.kind,
       // Tenant objects need the CRDs Flux installs: Pulumi waits until the instance reports Ready.
-      metadata: { ...plain.metadata, annotations: { ...plain.metadata.annotations, "pulumi.com/waitFor": "condition=Ready" } },
-      spec: role ? role.arn.apply((arn) => spec(arn).spec) : plain.spec,
+      metadata: { ...desired.metadata, annotations: { ...desired.metadata.annotations, "pulumi.com/waitFor": "condition=Ready" } },
+      spec: desired.spec,
     }, { parent: this, dependsOn: [operator, secret] });
     this.deployKeyFingerprint = key.publicKeyFingerprintSha256;
-    this.imageReflectorRoleName = role?.name;
-    this.registerOutputs({ deployKeyFingerprint: this.deployKeyFingerprint, instance: this.instance, imageReflectorRoleName: this.imageReflectorRoleName });
-  }
-
-  /** IRSA: only the image-reflector-controller's service account can assume this role. */
-  private imageReflectorRole(name: string, oidc: { oidcArn: pulumi.Input<string>; oidcUrl: pulumi.Input<string> }): aws.iam.Role {
-    const subject = `system:serviceaccount:${FLUX_NAMESPACE}:image-reflector-controller`;
-    const role = new aws.iam.Role(`${name}-image-reflector`, {
-      description: "Flux image-reflector-controller reads tenant ECR repositories",
-      assumeRolePolicy: pulumi.all([oidc.oidcArn, oidc.oidcUrl]).apply(([arn, url]) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{
-          Effect: "Allow",
-          Principal: { Federated: arn },
-          Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: { StringEquals: { [`${url.replace(/^https:\/\//, "")}:sub`]: subject, [`${url.replace(/^https:\/\//, "")}:aud`]: "sts.amazonaws.com" } },
-        }],
-      })),
-    }, { parent: this });
-    // Logging in to ECR cannot be scoped to a repository; reading images is granted per tenant.
-    new aws.iam.RolePolicy(`${name}-ecr-login`, {
-      role: role.name,
-      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" }] }),
-    }, { parent: this });
-    return role;
+    this.registerOutputs({ deployKeyFingerprint: this.deployKeyFingerprint, instance: this.instance });
   }
 }

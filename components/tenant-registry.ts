@@ -11,7 +11,8 @@ export interface TenantRegistryArgs {
 /**
  * A tenant's container repositories in ECR (`<tenant>/<name>`): scanned on push, optionally with
  * immutable tags, and trimmed to the newest `keepLast` images. One per tenant and stack; clusters
- * in other regions pull across regions.
+ * in other regions pull across regions. Children are named `<tenant>.<repository>`: both are DNS
+ * labels, so no two tenant/repository pairs share a name.
  */
 export class TenantRegistry extends pulumi.ComponentResource {
   declare readonly urls: Record<string, pulumi.Output<string>>;
@@ -22,7 +23,7 @@ export class TenantRegistry extends pulumi.ComponentResource {
     const urls: Record<string, pulumi.Output<string>> = {};
     const arns: pulumi.Output<string>[] = [];
     for (const r of args.repositories) {
-      const repo = new aws.ecr.Repository(`${name}-${r.name}`, {
+      const repo = new aws.ecr.Repository(`${name}.${r.name}`, {
         name: `${args.tenant}/${r.name}`,
         imageScanningConfiguration: { scanOnPush: true },
         imageTagMutability: r.immutableTags ? "IMMUTABLE" : "MUTABLE",
@@ -33,7 +34,7 @@ export class TenantRegistry extends pulumi.ComponentResource {
         // tenant file, decommissioning or destroying leaves it in AWS (Pulumi forgets it).
         forceDelete: false,
       }, { parent: this, retainOnDelete: true });
-      new aws.ecr.LifecyclePolicy(`${name}-${r.name}`, {
+      new aws.ecr.LifecyclePolicy(`${name}.${r.name}`, {
         repository: repo.name,
         policy: JSON.stringify({
           rules: [{

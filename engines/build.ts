@@ -48,6 +48,7 @@ export const ENGINES: Record<string, Engine> = {
     },
   },
   gitserver: { module: "gitserver", upstream: "github.com/fluxcd/pkg/gittestserver", binaries: { gitserver: "." } },
+  gosyntax: { module: "gosyntax", upstream: "github.com/Masterminds/semver/v3", binaries: { gosyntax: "." } },
   "sealed-secrets": {
     module: "sealed-secrets",
     upstream: "github.com/bitnami-labs/sealed-secrets",

@@ -53,11 +53,14 @@ export async function startFlux(state: ClusterState, log: (l: string) => void = 
     `--metrics-addr=127.0.0.1:${await freePort()}`, `--health-addr=127.0.0.1:${await freePort()}`,
     ...(name === "notification-controller" ? [] : [`--events-addr=http://127.0.0.1:${events}/`]),
   ];
-  // The multitenant profile's flags (flux-operator internal/builder/profiles.go).
+  // The flags the FluxInstance's cluster settings make the operator add (flux-operator
+  // internal/builder/profiles.go): the multitenant lockdown, and object-level workload identity
+  // with its multitenant defaults (objects naming no identity use the namespace's `default`).
+  const identity = ["--feature-gates=ObjectLevelWorkloadIdentity=true"];
   const flags: Record<string, string[]> = {
-    "source-controller": [`--storage-path=${path.join(state.dir, "artifacts")}`, `--storage-addr=127.0.0.1:${storage}`, `--storage-adv-addr=127.0.0.1:${storage}`],
-    "kustomize-controller": ["--no-cross-namespace-refs=true", "--no-remote-bases=true", "--default-service-account=default"],
-    "notification-controller": ["--no-cross-namespace-refs=true", `--events-addr=127.0.0.1:${events}`, `--receiverAddr=127.0.0.1:${receiver}`],
+    "source-controller": [`--storage-path=${path.join(state.dir, "artifacts")}`, `--storage-addr=127.0.0.1:${storage}`, `--storage-adv-addr=127.0.0.1:${storage}`, ...identity, "--default-service-account=default"],
+    "kustomize-controller": ["--no-cross-namespace-refs=true", "--no-remote-bases=true", "--default-service-account=default", ...identity, "--default-decryption-service-account=default", "--default-kubeconfig-service-account=default"],
+    "notification-controller": ["--no-cross-namespace-refs=true", `--events-addr=127.0.0.1:${events}`, `--receiverAddr=127.0.0.1:${receiver}`, ...identity, "--default-service-account=default"],
   };
   for (const [name, own] of Object.entries(flags)) {
     const kubeconfig = serviceAccountKubeconfig(state, FLUX_NAMESPACE, name);

@@ -5,6 +5,9 @@ import { problemsFromIssues } from "./issues";
 import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
+import { checkHosts, checkImageAutomation } from "./stage-rules";
+import { checkQuotaCapacity } from "./capacity";
+import { checkStack, checkStackFileKeys } from "./stack-rules";
 
 /** The config namespace of this project (`platform:` keys in `Pulumi.<stack>.yaml`). */
 export const CONFIG_NAMESPACE = "platform";
@@ -47,6 +50,9 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     const read = readStackFile(opts.projectDir, opts.stack);
     problems.push(...read.problems);
     raw = read.config;
+  } else {
+    // Pulumi passes only the keys it understood; a misspelt namespace is visible in the file alone.
+    problems.push(...stackFileKeyProblems(opts.projectDir, opts.stack));
   }
   // A stack file that is missing or unreadable has already been reported; validating the nothing it
   // yielded would add a "required" problem per field, burying the one that matters.
@@ -58,7 +64,11 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
-  if (stack) problems.push(...checkEcrClusters(stack, loaded.tenants), ...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
+  if (stack) {
+    problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants));
+    problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
+  }
+  if (stack) problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
 }
@@ -97,22 +107,6 @@ function checkClusters(stack: StackConfig, file: string): Problem[] {
       : [])),
   );
   return [...duplicates, ...collisions];
-}
-
-/**
- * Flux reads ECR through an IAM role for its service account (IRSA), which only an EKS cluster of
- * this program has; an existing cluster (kind, k3d) cannot scan ECR images.
- */
-function checkEcrClusters(stack: StackConfig, tenants: Tenant[]): Problem[] {
-  const existing = stack.clusters.filter(isExisting).map((c) => c.name);
-  if (existing.length === 0) return [];
-  return tenantsOnStage(tenants, stack.stage).flatMap((t) =>
-    (t.imageAutomation?.images ?? []).flatMap((img, i) =>
-      img.ecr
-        ? [{ file: t.file, field: `imageAutomation.images[${i}].ecr`, value: img.ecr, message: `ECR scanning needs an EKS cluster (IRSA), but ${existing.join(", ")} ${existing.length > 1 ? "are existing clusters" : "is an existing cluster"} of stage ${stack.stage}; use "image:" with a registry it can reach` }]
-        : [],
-    ),
-  );
 }
 
 /** Pod Security `privileged` lets a pod take over its node (and every tenant on it): by name only. */
@@ -180,8 +174,20 @@ export function readStackFile(projectDir: string, stack: string): { config?: Rec
   const plain = Object.entries(config).filter(([k, v]) => (k === "github:token" || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && typeof v !== "object");
   return {
     config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
-    problems: plain.map(([k]) => ({ file, field: k, message: `is a secret written in plain text; remove it from ${file} and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)` })),
+    problems: [
+      ...checkStackFileKeys(parsed.value as Record<string, unknown>, file),
+      ...plain.map(([k]) => ({ file, field: k, message: `is a secret written in plain text; remove it from ${file} and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)` })),
+    ],
   };
+}
+
+/** The key problems of the stack file on disk, if there is one (its other problems are Pulumi's to report). */
+function stackFileKeyProblems(projectDir: string, stack: string): Problem[] {
+  const file = stackFileName(stack);
+  const full = path.join(projectDir, file);
+  if (!fs.existsSync(full)) return [];
+  const parsed = readYamlMapping(full, file);
+  return parsed.value ? checkStackFileKeys(parsed.value as Record<string, unknown>, file) : [];
 }
 
 /** Every stack of the project: the `<name>` of each `Pulumi.<name>.yaml`. */

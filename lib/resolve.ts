@@ -19,15 +19,11 @@ export function resolveForStage(t: Tenant, stage: string): StageTenant {
     quota: o.quota ?? t.quota,
     limits: o.limits ?? t.limits,
     source: { ...source, path: source.path.replaceAll("{stage}", stage) },
+    hosts: t.hosts.map((h) => h.replaceAll("{stage}", stage)),
     imageAutomation: t.imageAutomation && { ...t.imageAutomation, path: t.imageAutomation.path.replaceAll("{stage}", stage) },
   };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Whether the tenant's Git access must be able to push (only image automation writes). */
-export function needsWriteAccess(t: { imageAutomation?: unknown }): boolean {
-  return t.imageAutomation !== undefined;
 }

@@ -108,4 +108,18 @@ export const repoPath = z.string().regex(/^\.?\/?[A-Za-z0-9._{}\/-]*$/, {
 }).refine((p) => !p.split("/").includes(".."), { error: "must stay inside the repository (no \"..\")" })
   .refine((p) => p.replace(/\{stage\}/g, "").match(/[{}]/) === null, { error: "has a placeholder other than {stage}, which would be used literally; {stage} is the only one" });
 
+const HOST_LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+
+/** A DNS host name (at least two labels), as Ingress hosts and webhook receivers need. */
+export const hostName = z.string().max(253, { error: "is longer than 253 characters, the most a DNS name may have", abort: true })
+  .regex(new RegExp(`^${HOST_LABEL}(?:\\.${HOST_LABEL})+$`), {
+    error: "not a host name; write the bare host, without scheme or path, e.g. \"flux-webhook.example.com\"",
+  });
+
+/** A host a tenant may serve: a host name, `*.` for its subdomains, `{stage}` as one label. */
+export const hostPattern = z.string().max(253, { error: "is longer than 253 characters, the most a DNS name may have", abort: true })
+  .regex(new RegExp(`^(?:\\*\\.)?(?:${HOST_LABEL}|\\{stage\\})(?:\\.(?:${HOST_LABEL}|\\{stage\\}))+$`), {
+    error: "not a host name; write e.g. \"app-a.{stage}.acme.example\" or \"*.app-a.acme.example\" (lower case, no scheme or path)",
+  });
+
 export const podSecurityLevel = z.enum(["privileged", "baseline", "restricted"]);

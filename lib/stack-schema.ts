@@ -1,6 +1,7 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { dnsLabel, githubRepository, gitBranch, fluxDuration } from "./rules";
+import { dnsLabel, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
+import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, vpcCidr } from "./stack-rules";
 
 /**
  * The stack configuration under the `platform:` namespace of `Pulumi.<stack>.yaml`. Stages differ
@@ -47,8 +48,17 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]
   error: "not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>",
 });
 
-const receiverHost = z.string().regex(/^[a-z0-9.-]+$/, {
-  error: "not a host name; write the bare host, without scheme or path, e.g. \"flux-webhook.example.com\"",
+/**
+ * How GitHub reaches the cluster's Flux webhook receiver. GitHub calls https and checks the
+ * certificate, so a receiver without TLS is not declared at all: the cluster then polls.
+ */
+const receiver = strict({
+  host: hostName.describe("Public host name of the receiver, e.g. flux-webhook.dev.acme.example"),
+  ingressClassName: z.string().min(1).optional().describe("Ingress class that serves it; @default platform:ingressClassName"),
+  tls: z.union([
+    strict({ secretName: dnsLabel.describe("TLS Secret in flux-system for the host (e.g. issued by cert-manager)") }),
+    strict({ certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, { error: "not an ACM certificate ARN" }).describe("ACM certificate the AWS load balancer serves") }),
+  ], { error: "must be { secretName: <TLS Secret in flux-system> } or { certificateArn: <ACM certificate ARN> }: GitHub only calls https with a valid certificate" }),
 });
 
 const nodeGroup = strict({
@@ -65,20 +75,20 @@ const nodeGroup = strict({
 
 const eksCluster = strict({
   name: dnsLabel.describe("Cluster name, also the fleet folder clusters/<name>"),
-  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "not an AWS region, e.g. \"eu-west-1\"" }),
-  kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "not a Kubernetes minor version, e.g. \"1.35\"" }).default(stackDefaults.kubernetesVersion),
-  vpcCidr: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, { error: "not an IPv4 CIDR between /16 and /24" }).default(stackDefaults.vpcCidr),
+  region: awsRegion.describe("AWS region, e.g. eu-west-1"),
+  kubernetesVersion: eksKubernetesVersion.default(stackDefaults.kubernetesVersion),
+  vpcCidr: vpcCidr.default(stackDefaults.vpcCidr).describe("Private IPv4 range of the cluster's VPC, /16 to /24, not overlapping another cluster's of the stack"),
   availabilityZones: z.number().int().min(2, { error: "must be at least 2: EKS and a resilient node group need two zones" }).max(6).default(stackDefaults.availabilityZones),
   endpoint: strict({
     public: z.boolean().default(true),
     private: z.boolean().default(true),
-    publicCidrs: z.array(z.string()).optional(),
-  }).default({ public: true, private: true }),
+    publicCidrs: z.array(publicCidr).optional(),
+  }).superRefine(checkEndpoint).default({ public: true, private: true }),
   adminRoleArns: z.array(roleArn).min(1, { error: "needs at least one role that administers the cluster" }),
-  nodeGroups: z.array(nodeGroup).min(1),
+  nodeGroups: z.array(nodeGroup).min(1).superRefine(checkNodeGroupNames),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
-  receiverHost: receiverHost.optional().describe("Public host name of the Flux webhook receiver; webhooks are off without it"),
+  receiver: receiver.optional().describe("How GitHub reaches the Flux webhook receiver (host, ingress class, TLS); without it tenants' repositories are polled and no GitHub webhook is created"),
 });
 
 const existingCluster = strict({
@@ -87,7 +97,7 @@ const existingCluster = strict({
     context: z.string().min(1).describe("kubeconfig context, e.g. kind-platform"),
     kubeconfig: z.string().optional().describe("Path to the kubeconfig file; @default $KUBECONFIG or ~/.kube/config"),
   }),
-  receiverHost: receiverHost.optional(),
+  receiver: receiver.optional(),
 });
 
 export const clusterSchema = z.union([eksCluster, existingCluster], {
@@ -118,6 +128,8 @@ export const stackSchema = strict({
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   deployerRoleArn: roleArn.optional().describe("IAM role that runs `pulumi up` (CI's role): it creates the EKS clusters, so EKS makes it their admin, and the Kubernetes provider assumes it; a person running up assumes it too"),
   privilegedTenants: z.array(dnsLabel).default([]).describe("Tenants allowed Pod Security `privileged` (host access); @default none"),
+  imageAutomationCluster: dnsLabel.optional().describe("The one cluster of this stage that runs tenants' image automation (and holds their write keys): clusters pushing the same branch would race; @default the first cluster"),
+  tenantDomains: z.array(hostName).default([]).describe("DNS domains under which tenants may declare Ingress hosts, e.g. [dev.acme.example]; @default none: tenant Ingresses are refused"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
   clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
   tenantRepositories: strict({
@@ -167,6 +179,11 @@ export type StackConfig = z.output<typeof stackSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;
 export type EksClusterConfig = z.output<typeof eksCluster>;
 export type ExistingClusterConfig = z.output<typeof existingCluster>;
+
+/** The cluster that runs image automation for the stage's tenants. */
+export function imageAutomationCluster(s: Pick<StackConfig, "clusters" | "imageAutomationCluster">): string {
+  return s.imageAutomationCluster ?? s.clusters[0].name;
+}
 
 export function isExisting(c: ClusterConfig): c is ExistingClusterConfig {
   return "existing" in c;

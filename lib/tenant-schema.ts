@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, fluxDuration, gitBranch, githubRepository, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -21,6 +21,7 @@ export const tenantDefaults = {
   ecrKeepLast: 30,
   rotation: 0,
   pods: 50,
+  ephemeralStorage: "10Gi",
 };
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
@@ -33,6 +34,7 @@ const quota = strict({
   persistentVolumeClaims: z.number().int().nonnegative().max(200).default(0).describe("Number of PersistentVolumeClaims; @default 0"),
   loadBalancers: z.number().int().nonnegative().max(20).default(0).describe("Services of type LoadBalancer (each a cloud load balancer); @default 0: expose through the shared ingress"),
   nodePorts: z.number().int().nonnegative().max(20).default(0).describe("Services of type NodePort (open on every node); @default 0"),
+  ephemeralStorage: positiveQuantity.default(tenantDefaults.ephemeralStorage).describe("Node-local scratch space (emptyDir, logs, writable layers) the namespace may use in total; @default 10Gi"),
 });
 
 const limits = strict({
@@ -136,6 +138,7 @@ export const tenantSchema = strict({
   source: source.describe("The team's Git repository Flux deploys from, e.g. { repository: acme/app-a, path: ./overlays/{stage} }"),
   quota: quota.describe("What the namespace may request in total, e.g. { cpu: \"2\", memory: 4Gi }"),
   limits: limits.optional(),
+  hosts: z.array(hostPattern).default([]).describe("Host names the tenant's Ingresses may serve, each under one of the stack's platform:tenantDomains; \"*.<domain>\" allows its subdomains; {stage} is replaced; @default none"),
   network: strict({ isolation: z.enum(["namespace", "none"]).default(tenantDefaults.isolation) }).default({
     isolation: tenantDefaults.isolation,
   }),

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { validRange } from "semver";
 import type { Problem } from "./errors";
+import { compileGoRegex, expandReferences, mastermindsRangeError } from "./go-syntax";
 import { problemsFromIssues } from "./issues";
 import { quantityValue } from "./rules";
+import { listTenantFiles, TENANT_FILE_EXTENSION } from "./tenant-folder";
 import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
 import { readYamlMapping } from "./yaml-file";
 
@@ -25,19 +26,20 @@ export interface TenantCheckContext {
 export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "flux-system"];
 
 /**
- * Loads and validates every `*.yaml`/`*.yml` file in `dir`. Returns all tenants and all problems;
- * callers must not use the tenants when there is any problem.
+ * Loads and validates every tenant file (`<tenant>.yaml`) in `dir`; what else the folder may hold
+ * is ruled in `tenant-folder.ts` (ignored: dotfiles, editor backups, Markdown; refused: anything
+ * else, naming it). Returns all tenants and all problems; callers must not use the tenants when
+ * there is any problem.
  */
 export function loadTenants(dir: string, ctx: TenantCheckContext, displayDir = dir): { tenants: Tenant[]; problems: Problem[] } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     return { tenants: [], problems: [{ file: displayDir, field: "", message: "tenants folder not found; create it or pass --tenants DIR" }] };
   }
-  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const listed = listTenantFiles(dir, displayDir.split(path.sep).join("/"));
   const tenants: Tenant[] = [];
-  const problems: Problem[] = [];
-  for (const f of files) {
-    const display = path.posix.join(displayDir.split(path.sep).join("/"), f);
-    const parsed = readYamlMapping(path.join(dir, f), display);
+  const problems: Problem[] = [...listed.problems];
+  for (const { name: f, full, display } of listed.files) {
+    const parsed = readYamlMapping(full, display);
     problems.push(...parsed.problems);
     if (parsed.value === undefined) continue;
     const result = tenantSchema.safeParse(parsed.value);
@@ -51,10 +53,10 @@ export function loadTenants(dir: string, ctx: TenantCheckContext, displayDir = d
       namespace: result.data.namespace ?? result.data.name,
       stages: result.data.stages ?? ctx.knownStages,
     };
-    problems.push(...checkTenant(tenant, path.basename(f).replace(/\.ya?ml$/, ""), ctx));
+    problems.push(...checkTenant(tenant, f.slice(0, -TENANT_FILE_EXTENSION.length), ctx));
     tenants.push(tenant);
   }
-  problems.push(...checkUnique(tenants, "name"), ...checkUnique(tenants, "namespace"));
+  problems.push(...checkUnique(tenants, "name"), ...checkUnique(tenants, "namespace"), ...checkNamespaceNames(tenants));
   return { tenants, problems };
 }
 
@@ -78,7 +80,7 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     if (!ctx.knownStages.includes(stage)) add(`overrides.${stage}`, undefined, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
     else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
   }
-  problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"));
+  problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"), ...checkEcrNames(t));
   problems.push(...checkImageAutomation(t), ...checkLimits(t.file, "", t.quota, t.limits));
   for (const [stage, o] of Object.entries(t.overrides)) problems.push(...checkLimits(t.file, `overrides.${stage}.`, o.quota ?? t.quota, o.limits ?? t.limits));
   return problems;
@@ -114,8 +116,9 @@ function checkImageAutomation(t: Tenant): Problem[] {
     const add = (field: string, value: unknown, message: string) => problems.push({ file: t.file, field: `${at}${field}`, value, message });
     if ((img.image === undefined) === (img.ecr === undefined)) add("", undefined, "needs exactly one of image (a registry path) or ecr (one of this tenant's ECR repositories)");
     if (img.ecr !== undefined && !ecrNames.includes(img.ecr)) add(".ecr", img.ecr, `is not one of this tenant's ecr repositories (${ecrNames.join(", ") || "none declared"}); add it under ecr:`);
-    if ("semver" in img.policy && validRange(img.policy.semver) === null) {
-      add(".policy.semver", img.policy.semver, "is not a semver range; write e.g. \"^1.2.x\", \">=1.0.0 <2.0.0\" or \"^0.3.x-0\"");
+    const semverError = "semver" in img.policy ? mastermindsRangeError(img.policy.semver) : undefined;
+    if ("semver" in img.policy && semverError) {
+      add(".policy.semver", img.policy.semver, `is not a semver range; write e.g. "^1.2.x", ">=1.0.0 <2.0.0" or "^0.3.x-0" (Flux reads it with Masterminds/semver: ${semverError})`);
     }
     if (img.filterTags) problems.push(...checkFilterTags(img.filterTags, t.file, `${at}.filterTags`));
   });
@@ -124,24 +127,55 @@ function checkImageAutomation(t: Tenant): Problem[] {
 }
 
 /**
- * Flux compiles the pattern with Go's RE2, which writes named groups as `(?P<name>...)`; JavaScript
- * knows them as `(?<name>...)`, so the pattern is translated before it is compiled here.
+ * Flux compiles the pattern with Go's regexp (RE2 syntax) and builds the tag from `extract` with Go's
+ * `Regexp.Expand`: the pattern must compile there, whatever JavaScript thinks of it, and every
+ * `$name`/`${name}`/`$1` in extract must be a group of the pattern (Go would silently put nothing).
  */
 function checkFilterTags(f: { pattern: string; extract?: string }, file: string, field: string): Problem[] {
-  let re: RegExp;
-  try {
-    re = new RegExp(f.pattern.replace(/\(\?P</g, "(?<"));
-  } catch (e) {
-    return [{ file, field: `${field}.pattern`, value: f.pattern, message: `is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")})` }];
+  const re = compileGoRegex(f.pattern);
+  if (!re.ok) {
+    const why = re.unsupported
+      ? `is not a valid regular expression for Go's RE2, the engine Flux uses: it has ${UNSUPPORTED[re.unsupported]}, which Go's RE2 does not support; match the tags with plain groups and character classes instead`
+      : `is not a valid regular expression for Go's RE2, the engine Flux uses (${re.reason})`;
+    return [{ file, field: `${field}.pattern`, value: f.pattern, message: why }];
   }
-  const groups = [...re.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => m[1]);
-  const refs = [...(f.extract ?? "").matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((m) => m[1]);
-  if (f.extract !== undefined && refs.length === 0) {
+  if (f.extract === undefined) return [];
+  const refs = expandReferences(f.extract);
+  if (refs.length === 0) {
     return [{ file, field: `${field}.extract`, value: f.extract, message: "names no group; write it as \"$name\" for a (?P<name>...) group of the pattern" }];
   }
+  const known = (r: string) => (/^[0-9]+$/.test(r) ? Number(r) <= re.groups : re.names.includes(r));
   return refs
-    .filter((r) => !groups.includes(r))
-    .map((r) => ({ file, field: `${field}.extract`, value: f.extract, message: `refers to group "${r}" that the pattern does not define (groups: ${groups.join(", ") || "none"})` }));
+    .filter((r) => !known(r))
+    .map((r) => ({ file, field: `${field}.extract`, value: f.extract, message: `refers to group "${r}" that the pattern does not define (groups: ${re.names.join(", ") || "none"})` }));
+}
+
+const UNSUPPORTED = {
+  lookahead: "a lookahead ((?=...) or (?!...))",
+  lookbehind: "a lookbehind ((?<=...) or (?<!...))",
+  backreference: "a backreference (\\1 ... \\9)",
+  possessive: "a possessive quantifier (*+, ++, ?+)",
+};
+
+/** One ECR repository per name: the same name twice is one AWS repository (and one URN) claimed twice. */
+function checkEcrNames(t: Tenant): Problem[] {
+  const names = ecrRepositories(t).map((r) => r.name);
+  return names.flatMap((n, i) => {
+    const first = names.indexOf(n);
+    return first !== i ? [{ file: t.file, field: `ecr[${i}]`, value: n, message: `is also ecr[${first}]; the ECR repository ${t.name}/${n} can be declared once; remove one entry` }] : [];
+  });
+}
+
+/**
+ * A namespace named after another tenant reads as that tenant's (`kubectl -n app-b` would show
+ * app-a's objects, and app-b could never take its own name as namespace): refused, naming both.
+ */
+function checkNamespaceNames(tenants: Tenant[]): Problem[] {
+  // A name or namespace used twice is reported by checkUnique, and not again here.
+  return tenants.flatMap((t) => tenants.filter((o) => o.name === t.namespace && o.name !== t.name && o.namespace !== t.namespace).flatMap((other) => [
+      { file: t.file, field: "namespace", value: t.namespace, message: `is the name of another tenant (${other.file}), whose namespace is ${other.namespace}; a namespace named after another tenant is mistaken for it; choose a namespace of this tenant's own` },
+      { file: other.file, field: "name", value: other.name, message: `is also the namespace of ${t.file}; a namespace named after another tenant is mistaken for it; one of the two must change` },
+  ]));
 }
 
 function checkUnique(tenants: Tenant[], key: "name" | "namespace"): Problem[] {

@@ -1,9 +1,20 @@
 import * as fs from "node:fs";
-import { parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isPair, isScalar, parseAllDocuments } from "yaml";
 import type { Problem } from "./errors";
 
 /** Tenant and stack files are small; anything bigger is a mistake (or an attack on the parser). */
 export const MAX_FILE_BYTES = 256 * 1024;
+
+/**
+ * The deepest nesting a tenant or stack file may have. The deepest real field is 7 levels down
+ * (`config` → `platform:clusters[0].nodeGroups[0].instanceTypes[0]`); the parser, toJS and zod all
+ * recurse, so a file nested thousands deep would exhaust the stack instead of being reported.
+ */
+export const MAX_NESTING = 32;
+
+export const tooBig = (bytes: number) => `is ${bytes} bytes; files are limited to ${MAX_FILE_BYTES} bytes`;
+
+type ParsedDocument = Extract<ReturnType<typeof parseAllDocuments>, unknown[]>[number];
 
 export interface ParsedYaml {
   value?: unknown;
@@ -12,13 +23,39 @@ export interface ParsedYaml {
 
 /**
  * Reads one YAML file that must hold exactly one mapping. Every way a file can be unusable
- * (not UTF-8, too big, a syntax error, duplicate keys, anchors, several documents, a list) becomes
- * a problem naming the file and line, never an exception.
+ * (not a regular file, too big, not UTF-8, a syntax error, duplicate keys, anchors, nesting too
+ * deep, several documents, a list) becomes a problem naming the file and line, never an exception.
+ *
+ * The file is opened without blocking (a named pipe would otherwise wait for a writer forever),
+ * checked to be a regular file within the size limit before anything is read, and never read past
+ * the limit (a file growing meanwhile cannot make it read more).
  */
 export function readYamlMapping(path: string, displayName: string): ParsedYaml {
-  const bytes = fs.readFileSync(path);
   const problem = (message: string): ParsedYaml => ({ problems: [{ file: displayName, field: "", message }] });
-  if (bytes.length > MAX_FILE_BYTES) return problem(`is ${bytes.length} bytes; files are limited to ${MAX_FILE_BYTES} bytes`);
+  let fd: number;
+  try {
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    return problem(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable`);
+  }
+  let bytes: Buffer;
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return problem("is not a regular file (a folder, named pipe, socket or device); point to a YAML file");
+    if (st.size > MAX_FILE_BYTES) return problem(tooBig(st.size));
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length;) {
+      n = fs.readSync(fd, buffer, length, buffer.length - length, length);
+      length += n;
+    }
+    if (length > MAX_FILE_BYTES) return problem(tooBig(Math.max(length, fs.fstatSync(fd).size)));
+    bytes = buffer.subarray(0, length);
+  } catch (e) {
+    return problem(`cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    fs.closeSync(fd);
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -30,59 +67,87 @@ export function readYamlMapping(path: string, displayName: string): ParsedYaml {
 
 export function parseYamlMapping(text: string, displayName: string): ParsedYaml {
   const problem = (message: string): ParsedYaml => ({ problems: [{ file: displayName, field: "", message }] });
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) return problem(tooBig(Buffer.byteLength(text)));
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
+  } catch (e) {
+    return problem(`could not be read as YAML (${(e as Error).message.split("\n")[0]})`);
+  }
   if (!Array.isArray(docs) || docs.length === 0 || docs.every((d) => d.contents === null)) {
     return problem("is empty; a tenant or stack file holds one YAML mapping");
   }
   if (docs.length > 1) return problem(`holds ${docs.length} YAML documents; keep exactly one (remove the extra '---')`);
   const doc = docs[0];
-  if (doc.errors.length > 0) {
-    // A tab used for indentation derails the parser for the rest of the file; its follow-on errors
-    // ("Nested mappings are not allowed…") describe the parser's confusion, not the file.
-    const tabs = doc.errors.filter((e) => e.code === "TAB_AS_INDENT");
-    return {
-      problems: (tabs.length > 0 ? tabs : doc.errors).map((e) => ({
-        file: displayName,
-        field: "",
-        message: `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ""}${yamlHint(e.code, e.message.split("\n")[0], keyAt(text, e.linePos?.[0]))}`,
-      })),
-    };
+  if (doc.errors.length > 0) return { problems: syntaxProblems(doc, text, displayName) };
+  const shape = inspect(doc);
+  if (shape.alias) return problem("uses YAML anchors or aliases (&name / *name); write the values out so a reviewer sees them");
+  if (shape.depth > MAX_NESTING) return problem(`nests values more than ${MAX_NESTING} levels deep; no field of a tenant or stack file is that deep, so flatten it`);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 0 });
+  } catch (e) {
+    return problem(`could not be read as YAML (${(e as Error).message.split("\n")[0]})`);
   }
-  if (/(^|[\s\[{,])[&*][A-Za-z0-9_-]+/.test(text) && hasAlias(doc)) {
-    return problem("uses YAML anchors or aliases (&name / *name); write the values out so a reviewer sees them");
-  }
-  const value: unknown = doc.toJS({ maxAliasCount: 0 });
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return problem(`holds ${Array.isArray(value) ? "a list" : `a ${value === null ? "null" : typeof value}`}; it must be a mapping of fields such as "name:"`);
   }
   return { value, problems: [] };
 }
 
-function hasAlias(doc: ReturnType<typeof parseAllDocuments>[number]): boolean {
-  let found = false;
-  const visit = (node: unknown): void => {
-    if (found || node === null || typeof node !== "object") return;
-    const n = node as { anchor?: string; source?: string; items?: unknown[]; key?: unknown; value?: unknown };
-    if (n.anchor || (node.constructor?.name === "Alias")) found = true;
-    n.items?.forEach(visit);
-    visit(n.key);
-    visit(n.value);
-  };
-  visit(doc.contents);
-  return found;
+/**
+ * One problem per mistake: a syntax error makes the parser report follow-on errors that describe
+ * its own confusion (a tab used for indentation derails it for the rest of the file, an unclosed
+ * bracket makes every later key look duplicated), so only the first syntax error is reported,
+ * a tab in preference. Duplicate keys are each a mistake of their own and are all reported when
+ * the file has no syntax error.
+ */
+function syntaxProblems(doc: ParsedDocument, text: string, file: string): Problem[] {
+  const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY");
+  const chosen = syntax.length > 0 ? [syntax.find((e) => e.code === "TAB_AS_INDENT") ?? syntax[0]] : doc.errors;
+  const lines = text.split(/\r?\n/);
+  return chosen.map((e) => {
+    const pos = e.linePos?.[0];
+    const raw = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const message = /Maximum call stack size exceeded/.test(raw)
+      ? `nests values too deeply to be read (more than ${MAX_NESTING} levels); no field of a tenant or stack file is that deep, so flatten it`
+      : yamlHint(e.code, raw, keyAt(lines, pos));
+    return { file, field: "", message: `${pos ? `line ${pos.line}, column ${pos.col}: ` : ""}${message}` };
+  });
+}
+
+/** Whether the document uses anchors or aliases, and how deep its collections nest (walked without recursion). */
+function inspect(doc: ParsedDocument): { alias: boolean; depth: number } {
+  let depth = 0;
+  const stack: { node: unknown; level: number }[] = [{ node: doc.contents, level: 0 }];
+  while (stack.length > 0) {
+    const { node, level } = stack.pop()!;
+    if (isAlias(node)) return { alias: true, depth };
+    if (isPair(node)) {
+      stack.push({ node: node.key, level }, { node: node.value, level });
+    } else if (isCollection(node)) {
+      if (node.anchor) return { alias: true, depth };
+      depth = Math.max(depth, level + 1);
+      if (depth > MAX_NESTING) return { alias: false, depth };
+      for (const item of node.items) stack.push({ node: item, level: level + 1 });
+    } else if (isScalar(node) && node.anchor) {
+      return { alias: true, depth };
+    }
+  }
+  return { alias: false, depth };
 }
 
 /** The mapping key written at a position, so a duplicate-key problem can name the field. */
-function keyAt(text: string, pos: { line: number; col: number } | undefined): string | undefined {
+function keyAt(lines: string[], pos: { line: number; col: number } | undefined): string | undefined {
   if (!pos) return undefined;
-  const rest = (text.split(/\r?\n/)[pos.line - 1] ?? "").slice(pos.col - 1);
+  // YAML keys are at most 1024 characters; looking further would only cost time on hostile lines.
+  const rest = (lines[pos.line - 1] ?? "").slice(pos.col - 1, pos.col - 1 + 1100);
   // A plain key ends at ": " (Pulumi keys such as `platform:stage` hold a colon themselves).
   const m = /^(?:"([^"]*)"|'([^']*)'|([^\s#'"{}\[\],][^#{}\[\],]*?))\s*:(?:\s|$)/.exec(rest);
   return m ? (m[1] ?? m[2] ?? m[3]) : undefined;
 }
 
-function yamlHint(code: string, raw: string, key?: string): string {
-  const message = raw.replace(/ at line \d+, column \d+:?$/, "");
+function yamlHint(code: string, message: string, key?: string): string {
   if (code === "DUPLICATE_KEY") return `${message}; ${key ? `"${key}" appears twice, but ` : ""}a field may appear only once`;
   if (code === "TAB_AS_INDENT") return `${message}; indent with spaces`;
   return message;

@@ -4,6 +4,9 @@ import type { K8sObject } from "../lib/objects/meta";
 import { TENANT_LABEL } from "../lib/objects/meta";
 import type { Registration } from "./recorder";
 
+/** How Pulumi records the FleetCommit dynamic resource (components/fleet-commit.ts). */
+export const FLEET_COMMIT_TYPE = "pulumi-nodejs:dynamic/fleet:FleetCommit";
+
 /** Kubernetes objects per cluster and per owner (`<tenant>` or `platform`), as YAML. */
 export type Manifests = Record<string, Record<string, string>>;
 
@@ -25,18 +28,19 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
   };
   const clusterOfProvider = providerClusters(registrations);
   for (const r of registrations) {
-    if (r.type === "github:index/repositoryFile:RepositoryFile") {
-      const file = String(r.inputs.file);
-      const cluster = /^(?:tenants|infrastructure|clusters)\/([^/]+)\//.exec(file)?.[1];
-      if (!cluster || file.endsWith("kustomization.yaml") || typeof r.inputs.content !== "string") continue;
-      const tenant = /^tenants\/[^/]+\/([^/]+)\/objects\.yaml$/.exec(file)?.[1];
-      if (tenant) {
-        (committed[cluster] ??= {})[tenant] = r.inputs.content;
-        continue;
-      }
-      for (const doc of parseAllDocuments(r.inputs.content)) {
-        const o = doc.toJS() as K8sObject | null;
-        if (o) add(cluster, o);
+    if (r.type === FLEET_COMMIT_TYPE) {
+      for (const [file, content] of Object.entries((r.inputs.files ?? {}) as Record<string, unknown>)) {
+        const cluster = /^(?:tenants|infrastructure|clusters)\/([^/]+)\//.exec(file)?.[1];
+        if (!cluster || file.endsWith("kustomization.yaml") || typeof content !== "string") continue;
+        const tenant = /^tenants\/[^/]+\/([^/]+)\/objects\.yaml$/.exec(file)?.[1];
+        if (tenant) {
+          (committed[cluster] ??= {})[tenant] = content;
+          continue;
+        }
+        for (const doc of parseAllDocuments(content)) {
+          const o = doc.toJS() as K8sObject | null;
+          if (o) add(cluster, o);
+        }
       }
       continue;
     }

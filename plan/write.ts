@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { providerUrn, type Manifests } from "./manifests";
+import { FLEET_COMMIT_TYPE, providerUrn, type Manifests } from "./manifests";
 import type { Registration } from "./recorder";
 
 export interface PlanFile {
@@ -26,6 +26,8 @@ export function planFile(stack: string, registrations: Registration[], outputs: 
       .sort((a, b) => a.urn.localeCompare(b.urn))
       .map(({ custom: _custom, provider, providers, ...r }) => ({
         ...r,
+        // A dynamic resource's serialized provider code says nothing a reviewer needs.
+        ...(r.inputs.__provider === undefined ? {} : { inputs: Object.fromEntries(Object.entries(r.inputs).filter(([k]) => k !== "__provider")) }),
         ...(provider ? { provider: providerUrn(provider) } : {}),
         ...(providers ? { providers: Object.fromEntries(Object.entries(providers).map(([k, v]) => [k, providerUrn(v)])) } : {}),
       })),
@@ -37,8 +39,8 @@ export function planFile(stack: string, registrations: Registration[], outputs: 
 export function fleetFilesFrom(registrations: Registration[]): Record<string, string> {
   return Object.fromEntries(
     registrations
-      .filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")
-      .map((r) => [String(r.inputs.file), String(r.inputs.content)] as const)
+      .filter((r) => r.type === FLEET_COMMIT_TYPE)
+      .flatMap((r) => Object.entries((r.inputs.files ?? {}) as Record<string, unknown>).map(([file, content]) => [file, String(content)] as const))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 }

@@ -13,7 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { toYaml } from "../lib/fleet";
-import type { ClusterContext } from "../lib/objects/context";
+import { clusterContexts, type ClusterContext } from "../lib/objects/context";
 import { names } from "../lib/objects/meta";
 import { usesWebhook } from "../lib/objects/notifications";
 import { GITHUB_KNOWN_HOSTS } from "../lib/objects/sealed-secret";
@@ -181,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
 
     // 3. The same work without the Pulumi runtime, in this process.
     console.log(`\nIn-process, without the Pulumi runtime (${largest}-tenant set, ${stack.clusters.length} clusters; first = first timed call (modules already warmed by checking the sets), warm = median of 3 more):`);
-    const timings = inProcessTimings(sets.get(largest)!, ctx, stack.stage, stack.clusters.map((c) => ({ cluster: c.name, stage: stack.stage, ingressNamespace: stack.ingressNamespace, receiverHost: c.receiverHost })));
+    const timings = inProcessTimings(sets.get(largest)!, ctx, stack.stage, clusterContexts(stack));
     printTable(["phase", "work", "first (ms)", "warm (ms)"], timings.map((t) => [t.what, t.items, t.coldMs.toFixed(0), t.warmMs.toFixed(0)]));
     const planRun = at(largest)!;
     const pureMs = timings.filter((t) => t.what.startsWith("validation") || t.what.startsWith("manifest")).reduce((s, t) => s + t.coldMs, 0);

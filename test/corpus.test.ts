@@ -5,13 +5,14 @@ import { formatProblem, isValidationError, ValidationError } from "../lib/errors
 import { loadProject } from "../lib/project";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES } from "../lib/yaml-file";
-import { CHECK_CONTEXT, ROOT, tempProject, writeFiles } from "./helpers/fixtures";
+import { CHECK_CONTEXT, ROOT, tempDir, tempProject, writeFiles } from "./helpers/fixtures";
 
 /**
  * A corpus of invalid tenant and stack files, one folder per case:
  *
  *   test/corpus/tenants/<case>/*.yaml + expect.txt   loaded as a tenants/ folder
  *   test/corpus/stacks/<case>/Pulumi.dev.yaml + expect.txt   loaded as the dev stack of a copy of the project
+ *                                 (+ tenants/*.yaml, when the rule ties a stack to its tenants)
  *
  * Each line of expect.txt is a fragment of one problem as the user sees it (file, field, value,
  * message). A case passes when every line matches a problem and every problem is matched by a line:
@@ -38,13 +39,14 @@ function tenantCase(id: string, dir: string, expected: string[]): Case {
   };
 }
 
-function stackCase(id: string, stackFile: string | Buffer, expected: string[]): Case {
+function stackCase(id: string, stackFile: string | Buffer, expected: string[], tenants: Record<string, string | Buffer> = {}): Case {
   return {
     id: `stacks/${id}`,
     expected,
     run: () => {
       try {
-        loadProject({ projectDir: tempProject({ "Pulumi.dev.yaml": stackFile }), stack: "dev" });
+        const files = Object.fromEntries(Object.entries(tenants).map(([f, c]) => [`tenants/${f}`, c]));
+        loadProject({ projectDir: tempProject({ "Pulumi.dev.yaml": stackFile, ...files }), stack: "dev" });
         return { lines: [], report: "" };
       } catch (e) {
         // Anything but a ValidationError is a crash, and fails the test with its stack trace.
@@ -55,17 +57,29 @@ function stackCase(id: string, stackFile: string | Buffer, expected: string[]): 
   };
 }
 
+/** A copy of a case folder as the tenants folder it stands for: everything but expect.txt, links kept as links. */
+function withoutExpect(dir: string): string {
+  const copy = tempDir("corpus");
+  for (const entry of fs.readdirSync(dir).filter((e) => e !== "expect.txt")) {
+    fs.cpSync(path.join(dir, entry), path.join(copy, entry), { recursive: true, verbatimSymlinks: true });
+  }
+  return copy;
+}
+
 const readExpect = (dir: string): string[] =>
   fs.readFileSync(path.join(dir, "expect.txt"), "utf8").split("\n").map((l) => l.trimEnd()).filter((l) => l.length > 0);
 
 function committedCases(): Case[] {
   const tenants = fs.readdirSync(path.join(CORPUS, "tenants")).sort().map((id) => {
     const dir = path.join(CORPUS, "tenants", id);
-    return tenantCase(id, dir, readExpect(dir));
+    return tenantCase(id, withoutExpect(dir), readExpect(dir));
   });
   const stacks = fs.readdirSync(path.join(CORPUS, "stacks")).sort().map((id) => {
     const dir = path.join(CORPUS, "stacks", id);
-    return stackCase(id, fs.readFileSync(path.join(dir, "Pulumi.dev.yaml")), readExpect(dir));
+    // A stack case may bring tenant files (rules between a stack and its tenants, e.g. quotas).
+    const tenantsDir = path.join(dir, "tenants");
+    const tenants = fs.existsSync(tenantsDir) ? Object.fromEntries(fs.readdirSync(tenantsDir).map((f) => [f, fs.readFileSync(path.join(tenantsDir, f))])) : {};
+    return stackCase(id, fs.readFileSync(path.join(dir, "Pulumi.dev.yaml")), readExpect(dir), tenants);
   });
   return [...tenants, ...stacks];
 }
@@ -123,7 +137,7 @@ describe("corpus of invalid tenant and stack files", () => {
       }
       for (const line of lines) {
         assert.ok(c.expected.some((f) => line.includes(f)), `${c.id}: unexpected problem\n  ${line}\nexpected:\n  ${c.expected.join("\n  ")}`);
-        assert.match(line, /^(tenants\/[^:]+\.ya?ml|Pulumi\.dev\.yaml): /, `${c.id}: a problem must start with the file it is in: ${line}`);
+        assert.match(line, /^(tenants\/[^:]+|Pulumi\.dev\.yaml): /, `${c.id}: a problem must start with the file it is in: ${line}`);
         assert.doesNotMatch(line, /\bError:|\n/, `${c.id}: ${line}`);
       }
       assert.doesNotMatch(text, /^\s+at /m, `${c.id}: the report holds a stack trace:\n${text}`);

@@ -58,7 +58,7 @@ export const RESOURCE_TYPE = {
   selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
   randomPassword: "random:index/randomPassword:RandomPassword",
   deployKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
-  repositoryFile: "github:index/repositoryFile:RepositoryFile",
+  fleetCommit: "pulumi-nodejs:dynamic/fleet:FleetCommit",
   webhook: "github:index/repositoryWebhook:RepositoryWebhook",
   tenant: "platform:tenant:Tenant",
 } as const;
@@ -143,17 +143,26 @@ export function received(plan: Plan, type: string, name: string): Received {
 /** A provider reference (`<urn>::<id>`) points at this provider registration. */
 export const refersTo = (ref: string | undefined, provider: Registration) => ref !== undefined && ref.startsWith(`${provider.urn}::`);
 
-/** The RepositoryFile that writes `file` (a path in the fleet repository). */
+/**
+ * The fleet file at `file` (a path in the fleet repository), as the FleetCommit that writes it:
+ * its registration with `inputs` narrowed to that file (`file`, `content`, and the commit's
+ * `repository` and `branch`).
+ */
 export function fleetFile(plan: Plan, file: string): Registration {
   const found = fleetFiles(plan).filter((r) => r.inputs.file === file);
   if (found.length !== 1) {
-    throw new Error(`expected one RepositoryFile for ${file}, found ${found.length} (files: ${fleetFiles(plan).map((r) => r.inputs.file).join(", ")})`);
+    throw new Error(`expected one fleet file ${file}, found ${found.length} (files: ${fleetFiles(plan).map((r) => r.inputs.file).join(", ")})`);
   }
   return found[0];
 }
 
+/** Every fleet file of every FleetCommit, one entry per file (see `fleetFile`). */
 export function fleetFiles(plan: Plan): Registration[] {
-  return registrationsOf(plan, RESOURCE_TYPE.repositoryFile);
+  return registrationsOf(plan, RESOURCE_TYPE.fleetCommit).flatMap((commit) =>
+    Object.entries((commit.inputs.files ?? {}) as Record<string, unknown>).map(([file, content]) => ({
+      ...commit,
+      inputs: { file, content, repository: commit.inputs.repository, branch: commit.inputs.branch },
+    })));
 }
 
 /** The objects of a (multi-document) YAML file. */
@@ -165,7 +174,7 @@ export function yamlObjects(content: unknown): K8sObject[] {
   });
 }
 
-/** The objects a RepositoryFile commits. */
+/** The objects a fleet file holds. */
 export function fileObjects(plan: Plan, file: string): K8sObject[] {
   return yamlObjects(fleetFile(plan, file).inputs.content);
 }

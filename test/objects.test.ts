@@ -6,7 +6,7 @@ import { receiverPath, usesWebhook } from "../lib/objects/notifications";
 import { fleetEntryPoints, fluxInstance, PLATFORM_APPLIER, platformObjects, receiverIngress, tenantPolicies } from "../lib/objects/platform";
 import { RECONCILER_RULES, tenantObjects } from "../lib/objects/tenant";
 import { loadProject } from "../lib/project";
-import { needsWriteAccess, resolveForStage } from "../lib/resolve";
+import { resolveForStage } from "../lib/resolve";
 import type { TenantFileInput } from "../lib/tenant-schema";
 import type { Tenant } from "../lib/tenants";
 import { crdValidator, isBuiltIn, loadCrdSchemas } from "./helpers/crd";
@@ -17,7 +17,7 @@ const examples = exampleTenants();
 const contexts = shippedContexts();
 const DEV = contexts.find((c) => c.cluster === "dev-euw1")!;
 const PROD = contexts.find((c) => c.cluster === "prod-euw1")!;
-const NO_RECEIVER: ClusterContext = { cluster: "kind", stage: "dev", ingressNamespace: "ingress-nginx" };
+const NO_RECEIVER: ClusterContext = { cluster: "kind", stage: "dev", ingressNamespace: "ingress-nginx", imageAutomation: true };
 const byName = (name: string) => examples.find((t) => t.name === name)!;
 
 /** Every feature at once, with a namespace that differs from the name and a prod override. */
@@ -154,25 +154,27 @@ describe("tenant object builders", () => {
     assertNone(inv.namespaceWithoutQuotaOrLabel);
   });
 
-  it("a ResourceQuota holds requests, the memory limit and pods, and no load balancers, node ports or volumes unless asked", () => {
-    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0" };
+  it("a ResourceQuota holds requests, the memory limit, pods and ephemeral storage, and no load balancers, node ports or volumes unless asked", () => {
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0", "requests.ephemeral-storage": "10Gi", "limits.ephemeral-storage": "10Gi" };
     const withPods = spec(one(builtFor(byName("app-a"), DEV).objects, "ResourceQuota")).hard;
     assert.deepEqual(withPods, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
     const defaultPods = spec(one(builtFor(byName("sock-shop"), DEV).objects, "ResourceQuota")).hard;
     assert.deepEqual(defaultPods, { "requests.cpu": "4", "requests.memory": "8Gi", "limits.memory": "8Gi", pods: "50", ...none });
-    const asked = tenantFrom({ ...minimalTenant("lb"), quota: { cpu: "1", memory: "1Gi", pods: 10, loadBalancers: 1, nodePorts: 2, storage: "20Gi", persistentVolumeClaims: 3 } });
+    const asked = tenantFrom({ ...minimalTenant("lb"), quota: { cpu: "1", memory: "1Gi", pods: 10, loadBalancers: 1, nodePorts: 2, storage: "20Gi", persistentVolumeClaims: 3, ephemeralStorage: "4Gi" } });
     assert.deepEqual(spec(one(builtFor(asked, DEV).objects, "ResourceQuota")).hard, {
       "requests.cpu": "1", "requests.memory": "1Gi", "limits.memory": "1Gi", pods: "10",
       "services.loadbalancers": "1", "services.nodeports": "2", "requests.storage": "20Gi", persistentvolumeclaims: "3",
+      "requests.ephemeral-storage": "4Gi", "limits.ephemeral-storage": "4Gi",
     });
   });
 
-  it("a LimitRange exists only with limits, and default requests fall back to the limits", () => {
-    assert.equal(ofKind(builtFor(byName("flask-app"), DEV).objects, "LimitRange").length, 0);
+  it("a LimitRange always defaults ephemeral storage (the quota counts it), CPU and memory only with limits, default requests falling back to the limits", () => {
+    const [bare] = spec(one(builtFor(byName("flask-app"), DEV).objects, "LimitRange")).limits;
+    assert.deepEqual(bare, { type: "Container", default: { "ephemeral-storage": "1Gi" }, defaultRequest: { "ephemeral-storage": "256Mi" } });
     const [limit] = spec(one(builtFor(byName("app-a"), DEV).objects, "LimitRange")).limits;
-    assert.deepEqual(limit, { type: "Container", default: { cpu: "500m", memory: "512Mi" }, defaultRequest: { cpu: "500m", memory: "512Mi" } });
+    assert.deepEqual(limit, { type: "Container", default: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "1Gi" }, defaultRequest: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "256Mi" } });
     const [own] = spec(one(builtFor(kitchenSink, DEV).objects, "LimitRange")).limits;
-    assert.deepEqual(own.defaultRequest, { cpu: "100m", memory: "128Mi" });
+    assert.deepEqual(own.defaultRequest, { cpu: "100m", memory: "128Mi", "ephemeral-storage": "256Mi" });
   });
 
   it("Pod Security labels default to baseline/restricted and follow podSecurity", () => {
@@ -203,7 +205,7 @@ describe("tenant object builders", () => {
     const appA = byName("app-a");
     const dev = builtFor(appA, DEV).objects;
     const prod = builtFor(appA, PROD).objects;
-    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0" };
+    const none = { "services.loadbalancers": "0", "services.nodeports": "0", "requests.storage": "0", persistentvolumeclaims: "0", "requests.ephemeral-storage": "10Gi", "limits.ephemeral-storage": "10Gi" };
     assert.deepEqual(spec(one(dev, "ResourceQuota")).hard, { "requests.cpu": "2", "requests.memory": "4Gi", "limits.memory": "4Gi", pods: "50", ...none });
     assert.deepEqual(spec(one(prod, "ResourceQuota")).hard, { "requests.cpu": "8", "requests.memory": "16Gi", "limits.memory": "16Gi", pods: "100", ...none });
     assert.equal(spec(one(dev, "Kustomization")).path, "./overlays/dev");
@@ -273,10 +275,10 @@ describe("tenant object builders", () => {
       filterTags: { pattern: "^main-[a-fA-F0-9]+-(?P<ts>[0-9]+)", extract: "$ts" },
     });
     const automation = spec(one(objects, "ImageUpdateAutomation"));
-    assert.deepEqual(automation.update, { path: "./deploy/kubernetes/overlays/development", strategy: "Setters" });
+    assert.deepEqual(automation.update, { path: "./deploy/kubernetes/overlays/dev", strategy: "Setters" });
     assert.deepEqual(automation.sourceRef, { kind: "GitRepository", name: "sock-shop" });
-    assert.deepEqual(automation.git.checkout, { ref: { branch: "gitops" } });
-    assert.deepEqual(automation.git.push, { branch: "gitops" });
+    assert.deepEqual(automation.git.checkout, { ref: { branch: "main" } }, "pushes to the branch the stage deploys");
+    assert.deepEqual(automation.git.push, { branch: "main" });
     assert.equal(automation.git.commit.messageTemplate, COMMIT_TEMPLATE);
     assert.match(automation.git.commit.messageTemplate, /\{\{ range \.Changed\.Changes -\}\}/);
     assert.deepEqual(automation.git.commit.author, { name: "fluxcdbot", email: "fluxcdbot@users.noreply.github.com" });
@@ -284,17 +286,26 @@ describe("tenant object builders", () => {
     assert.deepEqual(spec(one(objects, "ImagePolicy", "front-end")).imageRepositoryRef, { name: "front-end" });
   });
 
-  it("a tenant without image automation gets no image objects and a read-only deploy key", () => {
+  it("a tenant without image automation gets no image objects", () => {
     for (const b of all.filter((x) => !x.tenant.imageAutomation)) {
       assert.equal(b.objects.filter((o) => o.apiVersion === API.image).length, 0, b.tenant.name);
-      assert.equal(needsWriteAccess(b.tenant), false);
     }
-    assert.equal(needsWriteAccess(resolveForStage(byName("sock-shop"), "dev")), true);
   });
 
-  it("ECR images use provider aws and the resolved URL", () => {
+  it("image objects exist only on the stage's image-automation cluster (clusters pushing one branch would race)", () => {
+    const sock = byName("sock-shop");
+    assert.ok(ofKind(builtFor(sock, { ...PROD, imageAutomation: true }).objects, "ImageUpdateAutomation").length === 1);
+    const elsewhere = builtFor(sock, { ...PROD, imageAutomation: false }).objects;
+    assert.deepEqual(elsewhere.filter((o) => o.apiVersion === API.image), []);
+    assert.ok(!elsewhere.some((o) => o.metadata.name === "sock-shop-image-reader"), "nor the ECR reader identity");
+  });
+
+  it("ECR images are read as the tenant's own image reader service account (object-level workload identity), from the resolved URL", () => {
     const objects = builtFor(byName("sock-shop"), DEV).objects;
-    assert.deepEqual(spec(one(objects, "ImageRepository", "orders")), { image: ecrUrl("sock-shop", "orders"), interval: "1m", provider: "aws" });
+    assert.deepEqual(spec(one(objects, "ImageRepository", "orders")), { image: ecrUrl("sock-shop", "orders"), interval: "1m", provider: "aws", serviceAccountName: "sock-shop-image-reader" });
+    const reader = one(objects, "ServiceAccount", "sock-shop-image-reader");
+    assert.equal(reader.metadata.annotations?.["eks.amazonaws.com/role-arn"], "arn:aws:iam::111122223333:role/flux-ecr-reader-sock-shop", "the tenant's own IAM role");
+    assert.equal(reader.metadata.labels?.["app.kubernetes.io/managed-by"], "eks-gitops-platform", "platform-owned: the tenant cannot re-point it");
     assert.deepEqual(spec(one(objects, "ImageRepository", "front-end")), { image: "ghcr.io/acme/front-end", interval: "1m" });
     assert.equal(spec(one(builtFor(kitchenSink, DEV).objects, "ImageRepository", "api")).image, ecrUrl("kitchen", "api"));
   });
@@ -452,7 +463,7 @@ describe("platform objects", () => {
 
   // What the policies admit and deny is judged by the real API server (test/cluster/); here only their shape.
   it("every tenant admission policy fails closed, denies as Forbidden and matches only the namespace's own service accounts", () => {
-    assert.deepEqual(policies.map((p) => p.metadata.name), ["tenant-reconciler-secrets", "tenant-sealed-secret-types", "tenant-services", "tenant-platform-objects"]);
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["tenant-reconciler-secrets", "tenant-sealed-secret-types", "tenant-services", "tenant-ingress-hosts", "tenant-platform-objects"]);
     for (const p of policies) {
       assert.equal(spec(p).failurePolicy, "Fail", p.metadata.name);
       for (const v of spec(p).validations) assert.equal(v.reason, "Forbidden", p.metadata.name);
@@ -469,14 +480,15 @@ describe("platform objects", () => {
     for (const b of all) assert.ok(TENANT_LABEL in (one(b.objects, "Namespace").metadata.labels ?? {}), `${b.tenant.name}'s namespace is not selected`);
   });
 
-  it("platform objects are cluster-wide policy plus a receiver ingress only where a receiver host is set", () => {
-    const policies = Array(4).fill(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]).flat();
-    assert.deepEqual(platformObjects(DEV, "nginx").map((o) => o.kind), [...policies, "Ingress"]);
-    assert.deepEqual(platformObjects(NO_RECEIVER, "nginx").map((o) => o.kind), policies);
-    const [ingress] = receiverIngress(DEV, "nginx");
+  it("platform objects are cluster-wide policy plus a receiver ingress only where a receiver is declared", () => {
+    const policies = Array(5).fill(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]).flat();
+    assert.deepEqual(platformObjects(DEV).map((o) => o.kind), [...policies, "Ingress"]);
+    assert.deepEqual(platformObjects(NO_RECEIVER).map((o) => o.kind), policies);
+    const [ingress] = receiverIngress(DEV);
     assert.equal(ingress.metadata.namespace, FLUX_NAMESPACE);
     const rule = spec(ingress).rules[0];
-    assert.equal(rule.host, DEV.receiverHost);
+    assert.equal(rule.host, DEV.receiver?.host);
+    assert.deepEqual(spec(ingress).tls, [{ hosts: [DEV.receiver?.host], secretName: "flux-webhook-tls" }], "GitHub calls https only");
     assert.deepEqual(rule.http.paths[0], { path: "/hook/", pathType: "Prefix", backend: { service: { name: "webhook-receiver", port: { number: 80 } } } });
   });
 
@@ -499,11 +511,19 @@ describe("platform objects", () => {
     assert.deepEqual(sync, { kind: "GitRepository", url: "ssh://git@github.com/acme/eks-gitops-fleet.git", ref: "refs/heads/main", path: "clusters/prod-use1", pullSecret: "flux-system", interval: "10m" });
   });
 
-  it("fluxInstance annotates the image reflector's service account with its IAM role only when one is given", () => {
-    assert.equal(spec(fluxInstance(instanceOptions(true))).kustomize, undefined);
-    const patched = spec(fluxInstance({ ...instanceOptions(true), imageReflectorRoleArn: "arn:aws:iam::111122223333:role/reflector" })).kustomize.patches[0];
-    assert.deepEqual(patched.target, { kind: "ServiceAccount", name: "image-reflector-controller" });
-    assert.deepEqual(JSON.parse(patched.patch), [{ op: "add", path: "/metadata/annotations/eks.amazonaws.com~1role-arn", value: "arn:aws:iam::111122223333:role/reflector" }]);
+  it("an ACM receiver is served by an internet-facing load balancer on 443 with that certificate", () => {
+    const arn = "arn:aws:acm:eu-west-1:111122223333:certificate/0f0e0d0c-0b0a-0908-0706-050403020100";
+    const [ingress] = receiverIngress({ ...NO_RECEIVER, receiver: { host: "hooks.acme.example", ingressClassName: "alb", tls: { certificateArn: arn } } });
+    assert.equal(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/certificate-arn"], arn);
+    assert.equal(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/listen-ports"], '[{"HTTPS":443}]');
+    assert.equal(spec(ingress).ingressClassName, "alb");
+  });
+
+  it("no Flux controller has a cloud identity of its own: object-level workload identity, tenants default to their `default` service account", () => {
+    const cluster = spec(fluxInstance(instanceOptions(true))).cluster;
+    assert.equal(cluster.objectLevelWorkloadIdentity, true);
+    assert.equal(cluster.multitenantWorkloadIdentity, true);
+    assert.equal(spec(fluxInstance(instanceOptions(true))).kustomize, undefined, "no role patched onto a controller's service account");
   });
 
   it("fleetEntryPoints apply as kustomize-controller, and tenants depend on infrastructure", () => {

@@ -61,16 +61,19 @@ describe("offline plan", function () {
     const p = JSON.parse(fs.readFileSync(path.join(first, "plan.json"), "utf8"));
     assert.equal(p.stack, "dev");
     assert.equal(p.counts.resources, p.resources.length);
-    const tenant = p.resources.find((r: { type: string; name: string }) => r.type === "platform:tenant:Tenant" && r.name === "app-a-dev-euw1");
+    const tenant = p.resources.find((r: { type: string; name: string }) => r.type === "platform:tenant:Tenant" && r.name === "app-a.dev-euw1");
     assert.ok(tenant.dependsOn.some((u: string) => u.includes("FluxInstance")), "tenant waits for the FluxInstance");
-    const file = p.resources.find((r: { name: string }) => r.name === "app-a-dev-euw1-objects");
-    assert.ok(file.parent.endsWith("::app-a-dev-euw1"));
+    const key = p.resources.find((r: { name: string }) => r.name === "app-a-read-deploy-key");
+    assert.ok(key.parent.endsWith("::app-a"), "the stage's deploy key belongs to the tenant's TenantDeployKeys");
+    const commit = p.resources.find((r: { name: string }) => r.name === "fleet.dev-euw1");
+    assert.equal(commit.inputs.__provider, undefined, "a dynamic provider's serialized code is not plan content");
     assert.ok(p.resources.some((r: { provider?: string }) => r.provider?.includes("pulumi:providers:kubernetes")));
   });
 
   it("the summary names each cluster and each tenant with its key mode", () => {
     assert.match(firstRun.out, /dev-euw1: EKS 1\.35 in eu-west-1/);
-    assert.match(firstRun.out, /sock-shop: ns sock-shop, .*read-write key/);
+    assert.match(firstRun.out, /sock-shop: ns sock-shop, .*write key on dev-euw1/);
+    assert.match(firstRun.out, /GitHub writes of a first up: \d+ \(\d+ deploy keys, \d+ webhooks, 3 fleet commit requests\)/);
     assert.match(firstRun.out, /app-a: ns app-a, quota 2 CPU\/4Gi, .*read-only key/);
     assert.match(firstRun.out, /Resources: \d+ \(/);
   });

@@ -31,7 +31,7 @@ const clustersOf = (stack: string) => (stackFile(stack).config["platform:cluster
 const protectsNamespaces = (stack: string) => stackFile(stack).config["platform:protectNamespaces"] === true;
 
 const k8sProviderOf = (plan: Plan, cluster: string) => registration(plan, "pulumi:providers:kubernetes", `${cluster}-k8s`);
-const namespaceOf = (plan: Plan, tenant: string, cluster: string) => registration(plan, T.namespace, `${tenant}-${cluster}-ns`);
+const namespaceOf = (plan: Plan, tenant: string, cluster: string) => registration(plan, T.namespace, `${tenant}.${cluster}-ns`);
 const objectsOf = (group: Registration) => group.inputs.objs as { kind: string; metadata: { name: string; namespace?: string } }[];
 
 describe("program: direct delivery", () => {
@@ -52,7 +52,7 @@ describe("program: direct delivery", () => {
         for (const cluster of clustersOf(stack)) {
           for (const [tenant, ns] of Object.entries(TENANTS[stack])) {
             const namespace = namespaceOf(p, tenant, cluster);
-            assert.equal(namespace.parent, registration(p, T.tenant, `${tenant}-${cluster}`).urn);
+            assert.equal(namespace.parent, registration(p, T.tenant, `${tenant}.${cluster}`).urn);
             assert.equal((namespace.inputs.metadata as { name: string }).name, ns);
             assert.ok(refersTo(namespace.provider, k8sProviderOf(p, cluster)), `${namespace.name} is applied to ${cluster}`);
             assert.equal(namespace.retainOnDelete, true, namespace.name);
@@ -65,8 +65,8 @@ describe("program: direct delivery", () => {
         const p = await plan();
         for (const cluster of clustersOf(stack)) {
           for (const [tenant, ns] of Object.entries(TENANTS[stack])) {
-            const group = registration(p, T.configGroup, `${tenant}-${cluster}-objects`);
-            assert.equal(group.parent, registration(p, T.tenant, `${tenant}-${cluster}`).urn);
+            const group = registration(p, T.configGroup, `${tenant}.${cluster}-objects`);
+            assert.equal(group.parent, registration(p, T.tenant, `${tenant}.${cluster}`).urn);
             assert.ok(refersTo(group.provider, k8sProviderOf(p, cluster)), `${group.name} is applied to ${cluster}`);
             assert.ok(group.dependsOn.includes(namespaceOf(p, tenant, cluster).urn), `${group.name} waits for the namespace`);
             const objs = objectsOf(group);
@@ -104,8 +104,8 @@ describe("program: direct delivery", () => {
     it("a decommissioned tenant keeps only its namespace, no longer retained on delete nor protected, so it goes", async () => {
       const p = await plan();
       for (const cluster of clustersOf("prod")) {
-        const tenant = registration(p, T.tenant, `sock-shop-${cluster}`);
-        assert.deepEqual(childrenOf(p, tenant).map((r) => `${r.type}::${r.name}`), [`${T.namespace}::sock-shop-${cluster}-ns`]);
+        const tenant = registration(p, T.tenant, `sock-shop.${cluster}`);
+        assert.deepEqual(childrenOf(p, tenant).map((r) => `${r.type}::${r.name}`), [`${T.namespace}::sock-shop.${cluster}-ns`]);
         const namespace = namespaceOf(p, "sock-shop", cluster);
         assert.equal(namespace.retainOnDelete, undefined);
         assert.equal(namespace.protect, undefined);
@@ -118,9 +118,11 @@ describe("program: direct delivery", () => {
     it("a decommissioned tenant has no deploy key, webhook or objects on any cluster", async () => {
       const p = await plan();
       for (const cluster of clustersOf("prod")) {
-        const name = `sock-shop-${cluster}`;
-        assert.ok(!hasRegistration(p, T.privateKey, `${name}-key`), "no key");
-        assert.ok(!hasRegistration(p, T.deployKey, `${name}-deploy-key`), "no deploy key on GitHub");
+        const name = `sock-shop.${cluster}`;
+        for (const role of ["read", "write"]) {
+          assert.ok(!hasRegistration(p, T.privateKey, `sock-shop-${role}-key`), "no key");
+          assert.ok(!hasRegistration(p, T.deployKey, `sock-shop-${role}-deploy-key`), "no deploy key on GitHub");
+        }
         assert.ok(!hasRegistration(p, T.webhook, `${name}-webhook`), "no webhook");
         assert.ok(!hasRegistration(p, T.configGroup, `${name}-objects`), "no objects");
         assert.equal(p.outputs.tenants[`sock-shop@${cluster}`].deployKeyFingerprint, undefined);
@@ -134,8 +136,9 @@ describe("program: direct delivery", () => {
         const namespace = namespaceOf(p, "app-a", cluster);
         assert.equal(namespace.retainOnDelete, true);
         assert.equal(namespace.protect, true);
-        assert.ok(hasRegistration(p, T.deployKey, `app-a-${cluster}-deploy-key`));
-        assert.ok(hasRegistration(p, T.configGroup, `app-a-${cluster}-objects`));
+        assert.ok(hasRegistration(p, T.deployKey, "app-a-read-deploy-key"));
+        assert.ok(hasRegistration(p, T.webhook, `app-a.${cluster}-webhook`), "the same names, present for a live tenant: the absence checks above can fail");
+        assert.ok(hasRegistration(p, T.configGroup, `app-a.${cluster}-objects`));
       }
     });
 

@@ -13,7 +13,6 @@ import { unseal } from "../lib/sealing";
 import { STANDIN_SEALING_CERT_PEM, STANDIN_SEALING_KEY_PEM, standinKeyFor } from "../plan/standin-keys";
 import type { Registration } from "../plan/recorder";
 import {
-  childrenOf,
   fileObjects,
   fleetFile,
   fleetFiles,
@@ -40,7 +39,7 @@ interface ClusterConfig {
   adminRoleArns: string[];
   deletionProtection?: boolean;
   logTypes?: string[];
-  receiverHost?: string;
+  receiver?: { host: string };
 }
 
 const STACKS = ["dev", "prod"] as const;
@@ -48,6 +47,8 @@ const DEFAULT_LOG_TYPES = ["api", "audit", "authenticator"];
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
 const clustersOf = (stack: string) => stackFile(stack).config["platform:clusters"] as ClusterConfig[];
+/** The stage's image-automation cluster: the stacks leave the default, their first cluster. */
+const automationClusterOf = (stack: string) => clustersOf(stack)[0].name;
 const stageOf = (stack: string) => stackFile(stack).config["platform:stage"] as string;
 const fleetRepositoryOf = (stack: string) => (stackFile(stack).config["platform:fleet"] as { repository: string; branch: string });
 const allStages = () => STACKS.map(stageOf);
@@ -205,7 +206,7 @@ describe("program: GitHub", () => {
       const github = plan.registrations.filter((r) => r.type.startsWith("github:index/"));
       assert.ok(github.length > 0);
       for (const r of github) assert.ok(r.provider, `${r.type} ${r.name} has no provider: the default provider writes to the token's own account`);
-      for (const r of registrationsOf(plan, T.repositoryFile)) assert.equal(providerName(r), `github-${fleetOwner}`, `${r.name} is a fleet file`);
+      for (const r of registrationsOf(plan, T.fleetCommit)) assert.equal(r.inputs.owner, fleetOwner, `${r.name} commits to the fleet repository's owner`);
       for (const r of [...registrationsOf(plan, T.deployKey), ...registrationsOf(plan, T.webhook)]) {
         assert.equal(providerName(r), "github-acme", `${r.name}: every shipped repository belongs to acme`);
       }
@@ -254,20 +255,29 @@ describe("program: Flux", () => {
     });
   }
 
-  describe("image controllers run on a cluster iff a tenant there uses image automation", () => {
+  describe("image controllers run only on the stage's image-automation cluster, and only if a tenant uses them", () => {
     const IMAGE_CONTROLLERS = ["image-reflector-controller", "image-automation-controller"];
     const components = (plan: Plan, cluster: string) =>
       (registration(plan, T.fluxInstance, `${cluster}-flux-instance`).inputs.spec as { components: string[] }).components;
 
     for (const stack of STACKS) {
-      it(`${stack}: sock-shop automates images, so every cluster runs the image controllers`, async () => {
+      it(`${stack}: sock-shop automates images, so the first cluster runs the image controllers and no other does`, async () => {
         assert.ok(tenantsOn(stack).some((t) => t.name === "sock-shop" && t.imageAutomation), "premise: sock-shop automates images on this stage");
         const plan = await planOf({ stack });
         for (const c of clustersOf(stack)) {
-          for (const controller of IMAGE_CONTROLLERS) assert.ok(components(plan, c.name).includes(controller), `${c.name} runs ${controller}`);
+          for (const controller of IMAGE_CONTROLLERS) assert.equal(components(plan, c.name).includes(controller), c.name === automationClusterOf(stack), `${c.name} runs ${controller}`);
         }
       });
     }
+
+    it("platform:imageAutomationCluster moves image automation, with the write key's Secret, to the cluster it names", async () => {
+      const plan = await planOf({ stack: "prod", config: { "platform:imageAutomationCluster": "prod-use1" } });
+      assert.ok(components(plan, "prod-use1").includes("image-reflector-controller"));
+      assert.ok(!components(plan, "prod-euw1").includes("image-reflector-controller"));
+      assert.match(registration(plan, T.deployKey, "sock-shop-write-deploy-key").inputs.title as string, /on prod-use1$/);
+      const kinds = (cluster: string) => fileObjects(plan, `tenants/${cluster}/sock-shop/objects.yaml`).map((o) => o.kind);
+      assert.ok(kinds("prod-use1").includes("ImageUpdateAutomation") && !kinds("prod-euw1").includes("ImageUpdateAutomation"));
+    });
 
     it("without any image automation, no cluster runs the image controllers", async () => {
       const dir = tenantsDir((tenants) => {
@@ -279,7 +289,8 @@ describe("program: Flux", () => {
         assert.ok(running.includes("source-controller"), "the other controllers still run");
         for (const controller of IMAGE_CONTROLLERS) assert.ok(!running.includes(controller), `${c.name} does not run ${controller}`);
       }
-      assert.equal(registration(plan, T.deployKey, "sock-shop-dev-euw1-deploy-key").inputs.readOnly, true, "and sock-shop's deploy key becomes read-only");
+      assert.equal(registration(plan, T.deployKey, "sock-shop-read-deploy-key").inputs.readOnly, true, "and sock-shop's only deploy key is read-only");
+      assert.ok(!registrationsOf(plan, T.deployKey).some((r) => r.inputs.readOnly === false), "no write key at all");
     });
   });
 });
@@ -367,9 +378,9 @@ describe("program: sealing key", () => {
 
 describe("program: tenants (gitops delivery)", () => {
   for (const stack of STACKS) {
-    it(`${stack}: every tenant whose stages include the stack's stage is a Tenant <tenant>-<cluster> on every cluster`, async () => {
+    it(`${stack}: every tenant whose stages include the stack's stage is a Tenant <tenant>.<cluster> on every cluster`, async () => {
       const plan = await planOf({ stack });
-      const expected = tenantsOn(stack).flatMap((t) => clustersOf(stack).map((c) => `${t.name}-${c.name}`)).sort();
+      const expected = tenantsOn(stack).flatMap((t) => clustersOf(stack).map((c) => `${t.name}.${c.name}`)).sort();
       assert.deepEqual(registrationsOf(plan, T.tenant).map((r) => r.name).sort(), expected);
     });
   }
@@ -377,24 +388,25 @@ describe("program: tenants (gitops delivery)", () => {
   it("flask-app, a dev-only tenant, is on dev and not on prod", async () => {
     const dev = await planOf({ stack: "dev" });
     const prod = await planOf({ stack: "prod" });
-    assert.ok(registrationsOf(dev, T.tenant).some((r) => r.name === "flask-app-dev-euw1"));
-    assert.ok(!registrationsOf(prod, T.tenant).some((r) => r.name.startsWith("flask-app-")));
-    assert.ok(registrationsOf(prod, T.tenant).some((r) => r.name.startsWith("app-a-")), "prod does carry tenants");
+    assert.ok(registrationsOf(dev, T.tenant).some((r) => r.name === "flask-app.dev-euw1"));
+    assert.ok(!registrationsOf(prod, T.tenant).some((r) => r.name.startsWith("flask-app.")));
+    assert.ok(registrationsOf(prod, T.tenant).some((r) => r.name.startsWith("app-a.")), "prod does carry tenants");
   });
 
   for (const stack of STACKS) {
-    it(`${stack}: tenant deploy keys are ED25519 and read-only, except where image automation must push`, async () => {
+    it(`${stack}: one read-only ED25519 deploy key per tenant and stage, and a write key only for the cluster running its image automation`, async () => {
       const plan = await planOf({ stack });
-      for (const c of clustersOf(stack)) {
-        for (const t of tenantsOn(stack)) {
-          const name = `${t.name}-${c.name}`;
-          assert.equal(registration(plan, T.privateKey, `${name}-key`).inputs.algorithm, "ED25519", name);
-          const deployKey = registration(plan, T.deployKey, `${name}-deploy-key`);
-          assert.equal(deployKey.inputs.readOnly, t.imageAutomation === undefined, name);
-          assert.equal(deployKey.inputs.repository, t.source.repository.split("/")[1], name);
-          assert.equal(deployKey.inputs.key, standinKeyFor(`${name}-key`, "ED25519").publicKeyOpenssh, name);
+      const multiCluster = clustersOf(stack).length > 1;
+      for (const t of tenantsOn(stack)) {
+        const keys = registrationsOf(plan, T.deployKey).filter((r) => r.parent?.endsWith(`::${t.name}`));
+        const expected = [...(!t.imageAutomation || multiCluster ? ["read"] : []), ...(t.imageAutomation ? ["write"] : [])];
+        assert.deepEqual(keys.map((k) => (k.inputs.readOnly ? "read" : "write")).sort(), expected, t.name);
+        for (const k of keys) {
+          const role = k.inputs.readOnly ? "read" : "write";
+          assert.equal(registration(plan, T.privateKey, `${t.name}-${role}-key`).inputs.algorithm, "ED25519");
+          assert.equal(k.inputs.repository, t.source.repository.split("/")[1], t.name);
+          assert.equal(k.inputs.key, standinKeyFor(`${t.name}-${role}-key`, "ED25519").publicKeyOpenssh, t.name);
         }
-        assert.equal(registration(plan, T.deployKey, `sock-shop-${c.name}-deploy-key`).inputs.readOnly, false, "sock-shop's image automation pushes");
       }
     });
 
@@ -409,7 +421,8 @@ describe("program: tenants (gitops delivery)", () => {
           assert.ok(sealed, `${c.name}/${t.name} has a SealedSecret ${secretName}`);
           assert.equal(sealed.metadata.namespace, ns);
           const encrypted = (sealed.spec as { encryptedData: Record<string, string> }).encryptedData;
-          const key = standinKeyFor(`${t.name}-${c.name}-key`, "ED25519");
+          const role = t.imageAutomation && c.name === automationClusterOf(stack) ? "write" : "read";
+          const key = standinKeyFor(`${t.name}-${role}-key`, "ED25519");
           const open = (field: string) => unseal(encrypted[field], STANDIN_SEALING_KEY_PEM, { namespace: ns, name: secretName }).toString("utf8");
           assert.equal(open("identity"), key.privateKeyPem);
           assert.equal(open("identity.pub"), key.publicKeyOpenssh);
@@ -425,29 +438,30 @@ describe("program: tenants (gitops delivery)", () => {
         const instance = registration(plan, T.fluxInstance, `${c.name}-flux-instance`).urn;
         const chart = registration(plan, T.chart, `${c.name}-sealed-secrets-chart`).urn;
         for (const t of tenantsOn(stack)) {
-          const tenant = registration(plan, T.tenant, `${t.name}-${c.name}`);
+          const tenant = registration(plan, T.tenant, `${t.name}.${c.name}`);
           assert.ok(tenant.dependsOn.includes(instance), `${tenant.name} waits for ${instance}`);
           assert.ok(tenant.dependsOn.includes(chart), `${tenant.name} waits for ${chart}`);
         }
       }
     });
 
-    it(`${stack}: each tenant's folder tenants/<cluster>/<tenant>/ is committed by its Tenant to the fleet repository and branch`, async () => {
+    it(`${stack}: each cluster's whole fleet tree (entry point, infrastructure, every tenant folder) is one FleetCommit to the fleet repository and branch`, async () => {
       const plan = await planOf({ stack });
       const fleet = fleetRepositoryOf(stack);
       for (const c of clustersOf(stack)) {
+        const commit = registration(plan, T.fleetCommit, `fleet.${c.name}`);
+        assert.equal(commit.inputs.owner, fleet.repository.split("/")[0]);
+        assert.equal(commit.inputs.repository, fleet.repository.split("/")[1]);
+        assert.equal(commit.inputs.branch, fleet.branch);
+        assert.deepEqual(commit.inputs.prefixes, [`clusters/${c.name}/`, `infrastructure/${c.name}/`, `tenants/${c.name}/`]);
+        const files = Object.keys(commit.inputs.files as object);
         for (const t of tenantsOn(stack)) {
-          const tenant = registration(plan, T.tenant, `${t.name}-${c.name}`);
           const dir = `tenants/${c.name}/${t.name}`;
-          const files = childrenOf(plan, tenant).filter((r) => r.type === T.repositoryFile);
-          assert.deepEqual(files.map((f) => f.inputs.file).sort(), [`${dir}/kustomization.yaml`, `${dir}/objects.yaml`]);
-          for (const f of files) {
-            assert.equal(f.inputs.repository, fleet.repository.split("/")[1]);
-            assert.equal(f.inputs.branch, fleet.branch);
-          }
+          assert.deepEqual(files.filter((f) => f.startsWith(`${dir}/`)).sort(), [`${dir}/kustomization.yaml`, `${dir}/objects.yaml`]);
           assert.deepEqual(fileObjects(plan, `${dir}/kustomization.yaml`)[0].resources, ["objects.yaml"]);
         }
       }
+      assert.equal(registrationsOf(plan, T.fleetCommit).length, clustersOf(stack).length, "one commit per cluster");
     });
 
     it(`${stack}: clusters/<cluster>/platform.yaml applies infrastructure first, then the tenants, as Flux's own applier`, async () => {
@@ -492,9 +506,9 @@ describe("program: webhooks", () => {
     it(`${stack}: each tenant's webhook posts pushes to its cluster's receiver at /hook/<sha256(token+name+namespace)>, and the plan shows neither URL nor token`, async () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack)) {
-        assert.ok(c.receiverHost, `premise: ${c.name} has a receiver host`);
+        assert.ok(c.receiver, `premise: ${c.name} declares a receiver`);
         for (const t of tenantsOn(stack)) {
-          const name = `${t.name}-${c.name}`;
+          const name = `${t.name}.${c.name}`;
           const webhook = registration(plan, T.webhook, `${name}-webhook`);
           const configuration = webhook.inputs.configuration as Record<string, unknown>;
           assert.equal(configuration.url, REDACTED, "derived from the secret token, so secret in the plan");
@@ -505,8 +519,8 @@ describe("program: webhooks", () => {
           const token = received(plan, T.randomPassword, `${name}-webhook-token`).state.result as string;
           assert.match(token, /^[0-9a-f]{40}$/, "the stand-in RandomPassword");
           const sent = received(plan, T.webhook, `${name}-webhook`).inputs.configuration as Record<string, unknown>;
-          assert.equal(sent.url, `https://${c.receiverHost}/hook/${sha256Hex(token + t.name + namespaceOf(t))}`);
-          assert.equal(sent.url, `https://${c.receiverHost}${receiverPath(token, t.name, namespaceOf(t))}`);
+          assert.equal(sent.url, `https://${c.receiver.host}/hook/${sha256Hex(token + t.name + namespaceOf(t))}`);
+          assert.equal(sent.url, `https://${c.receiver.host}${receiverPath(token, t.name, namespaceOf(t))}`);
           assert.equal(sent.secret, token);
         }
       }
@@ -525,7 +539,7 @@ describe("program: webhooks", () => {
           assert.ok(sealed, `the Receiver's secret ${secretName} is delivered sealed`);
           const encrypted = (sealed.spec as { encryptedData: Record<string, string> }).encryptedData;
           const token = unseal(encrypted.token, STANDIN_SEALING_KEY_PEM, { namespace: ns, name: secretName }).toString("utf8");
-          assert.equal(token, received(plan, T.randomPassword, `${t.name}-${c.name}-webhook-token`).state.result);
+          assert.equal(token, received(plan, T.randomPassword, `${t.name}.${c.name}-webhook-token`).state.result);
         }
       }
     });

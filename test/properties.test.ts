@@ -5,7 +5,6 @@ import fc from "fast-check";
 import { stringify } from "yaml";
 import { formatProblem } from "../lib/errors";
 import type { ClusterContext } from "../lib/objects/context";
-import { needsWriteAccess } from "../lib/resolve";
 import { quantityValue } from "../lib/rules";
 import { tenantSchema, type TenantFileInput } from "../lib/tenant-schema";
 import { loadTenants, type Tenant } from "../lib/tenants";
@@ -184,8 +183,9 @@ const clusterContext: fc.Arbitrary<ClusterContext> = fc
     stage: fc.constantFrom("dev", "prod"),
     ingressNamespace: fc.constantFrom("ingress-nginx", "traefik", "gateway-system"),
     receiverHost: fc.option(dnsLabel(20).map((h) => `${h}.hooks.example.com`), { nil: undefined }),
+    imageAutomation: fc.boolean(),
   })
-  .map(({ receiverHost, ...c }) => (receiverHost ? { ...c, receiverHost } : c));
+  .map(({ receiverHost, ...c }) => (receiverHost ? { ...c, receiver: { host: receiverHost, ingressClassName: "nginx", tls: { secretName: "hooks-tls" } } } : c));
 
 /** Every tenant of the set built for the cluster, where it lands on the cluster's stage. */
 function buildSet(inputs: TenantFileInput[], ctx: ClusterContext): Built[] {
@@ -257,7 +257,7 @@ describe("properties of generated tenants", function () {
       const x = share(p);
       assert.ok(x > 0.05 && x < 0.95, `${what} in ${(x * 100).toFixed(1)}% of generated tenants (seed ${SEED})`);
     }
-    assert.ok(samples.some((s) => s.ctx.receiverHost) && samples.some((s) => !s.ctx.receiverHost));
+    assert.ok(samples.some((s) => s.ctx.receiver) && samples.some((s) => !s.ctx.receiver));
   });
 
   it("every generated tenant file is valid (the generators stay inside the schema)", () => {
@@ -280,13 +280,11 @@ describe("properties of generated tenants", function () {
 
   it("every reference by name resolves to an object of the same tenant", () => holdsForAll(all, inv.danglingReferences));
 
-  it("the deploy key needs write access exactly when the tenant runs an image update automation", () => {
+  it("an ImageUpdateAutomation (a push) exists exactly where the tenant automates images and the cluster is the stage's image-automation cluster", () => {
     holdsForAll(all, (b) => {
       const pushes = b.objects.some((o) => o.kind === "ImageUpdateAutomation");
-      const problems: string[] = [];
-      if (needsWriteAccess(b.tenant) !== pushes) problems.push(`needsWriteAccess is ${needsWriteAccess(b.tenant)} but an ImageUpdateAutomation is ${pushes ? "" : "not "}emitted`);
-      if (pushes !== (b.tenant.imageAutomation !== undefined)) problems.push("image automation and ImageUpdateAutomation disagree");
-      return problems;
+      const expected = b.tenant.imageAutomation !== undefined && b.ctx.imageAutomation;
+      return pushes === expected ? [] : [`an ImageUpdateAutomation is ${pushes ? "" : "not "}emitted (image automation ${b.tenant.imageAutomation ? "on" : "off"}, automation cluster: ${b.ctx.imageAutomation})`];
     });
   });
 

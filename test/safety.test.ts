@@ -5,6 +5,8 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { runProgram } from "../plan/run";
 import type { Registration } from "../plan/recorder";
+import { ecrReaderTrust, ecrReadPolicy } from "../components/tenant";
+import { RESOURCE_TYPE as T } from "./mocks";
 
 const TENANTS = path.join(__dirname, "..", "tenants");
 
@@ -17,10 +19,13 @@ function tenantsWith(edit: (dir: string) => void): string {
 
 const edit = (dir: string, file: string, f: (s: string) => string) => fs.writeFileSync(path.join(dir, file), f(fs.readFileSync(path.join(dir, file), "utf8")));
 const byUrn = (rs: Registration[]) => new Map(rs.map((r) => [r.urn, r]));
-const tenantObjects = (rs: Registration[], tenant: string, cluster: string) => {
-  const file = rs.find((r) => r.name === `${tenant}-${cluster}-objects`)!;
-  return parseAllDocuments(String(file.inputs.content)).map((d) => d.toJS());
+const fleetFile = (rs: Registration[], file: string): string => {
+  const commit = rs.find((r) => r.type === T.fleetCommit && file in (r.inputs.files as object));
+  if (!commit) throw new Error(`no FleetCommit writes ${file}`);
+  return String((commit.inputs.files as Record<string, string>)[file]);
 };
+const tenantObjects = (rs: Registration[], tenant: string, cluster: string) =>
+  parseAllDocuments(fleetFile(rs, `tenants/${cluster}/${tenant}/objects.yaml`)).map((d) => d.toJS());
 
 describe("reliability: determinism, rotation and least privilege", function () {
   this.timeout(120_000);
@@ -34,9 +39,17 @@ describe("reliability: determinism, rotation and least privilege", function () {
     const dir = tenantsWith((d) => edit(d, "app-a.yaml", (s) => s.replace("memory: 4Gi", "memory: 5Gi")));
     const changed = (await runProgram({ stack: "dev", tenantsDir: dir })).registrations;
     const before = byUrn(base);
-    const differing = changed.filter((r) => JSON.stringify(before.get(r.urn)) !== JSON.stringify(r)).map((r) => r.name);
+    const differing = changed.filter((r) => JSON.stringify(before.get(r.urn)) !== JSON.stringify(r));
     assert.ok(differing.length > 0, "the edit must show up somewhere");
-    assert.deepEqual(differing.filter((n) => !n.startsWith("app-a-")), [], "only app-a's resources differ");
+    const isAppA = (n: string) => n === "app-a" || n.startsWith("app-a-") || n.startsWith("app-a.");
+    assert.deepEqual(differing.filter((r) => r.type !== T.fleetCommit).map((r) => r.name).filter((n) => !isAppA(n)), [], "only app-a's resources differ");
+    // The cluster's shared commit changes, and within it only app-a's files.
+    for (const commit of differing.filter((r) => r.type === T.fleetCommit)) {
+      const old = before.get(commit.urn)!.inputs.files as Record<string, string>;
+      const now = commit.inputs.files as Record<string, string>;
+      const files = [...new Set([...Object.keys(old), ...Object.keys(now)])].filter((f) => old[f] !== now[f]);
+      assert.deepEqual(files, ["tenants/dev-euw1/app-a/objects.yaml"], "in the shared commit, only app-a's files differ");
+    }
     assert.equal(changed.length, base.length);
   });
 
@@ -44,9 +57,9 @@ describe("reliability: determinism, rotation and least privilege", function () {
     const dir = tenantsWith((d) => fs.appendFileSync(path.join(d, "flask-app.yaml"), "rotation: 1\n"));
     const rotated = (await runProgram({ stack: "dev", tenantsDir: dir })).registrations;
     const names = (rs: Registration[]) => rs.map((r) => r.name).filter((n) => n.startsWith("flask-app-"));
-    assert.ok(names(rotated).includes("flask-app-dev-euw1-key-r1"));
-    assert.ok(names(rotated).includes("flask-app-dev-euw1-deploy-key-r1"));
-    assert.ok(!names(rotated).includes("flask-app-dev-euw1-key"), "the old key is gone");
+    assert.ok(names(rotated).includes("flask-app-read-key-r1"));
+    assert.ok(names(rotated).includes("flask-app-read-deploy-key-r1"));
+    assert.ok(!names(rotated).includes("flask-app-read-key"), "the old key is gone");
     const sealed = (rs: Registration[]) => tenantObjects(rs, "flask-app", "dev-euw1").find((o) => o.kind === "SealedSecret" && o.metadata.name === "flask-app-deploy-key");
     assert.notDeepEqual(sealed(rotated).spec.encryptedData.identity, sealed(base).spec.encryptedData.identity);
     assert.deepEqual(names(rotated).filter((n) => n.includes("app-a")), [], "no other tenant touched");
@@ -92,20 +105,33 @@ describe("reliability: determinism, rotation and least privilege", function () {
     }
   });
 
-  it("the image-reflector role may read only the tenant's own ECR repositories", () => {
-    const policy = base.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "sock-shop-dev-euw1-ecr-read")!;
+  it("a tenant's ECR reader role reads only its own repositories, and only its image reader service account on its cluster may assume it", () => {
+    const policy = base.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "sock-shop.dev-euw1-ecr-read")!;
     const doc = JSON.parse(String(policy.inputs.policy));
-    const resources = doc.Statement.flatMap((s: { Resource: string[] }) => s.Resource);
-    assert.deepEqual(resources, ["arn:aws:ecr:eu-west-1:111122223333:repository/sock-shop/orders"]);
-    assert.ok(doc.Statement.every((s: { Action: string[] }) => s.Action.every((a) => a.startsWith("ecr:") && !/Put|Delete|Upload|Create/.test(a))), "read-only actions");
-    const login = base.find((r) => r.name === "dev-euw1-flux-ecr-login")!;
-    assert.deepEqual(JSON.parse(String(login.inputs.policy)).Statement[0].Action, ["ecr:GetAuthorizationToken"]);
-    assert.ok(!base.some((r) => r.name.startsWith("app-a-") && r.type === "aws:iam/rolePolicy:RolePolicy"), "a tenant without ECR gets no policy");
+    const [login, read] = doc.Statement as { Action: string[]; Resource: string | string[] }[];
+    assert.deepEqual(login, { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" }, "logging in cannot be scoped to a repository");
+    assert.deepEqual(read.Resource, ["arn:aws:ecr:eu-west-1:111122223333:repository/sock-shop/orders"]);
+    assert.ok(read.Action.every((a) => a.startsWith("ecr:") && !/Put|Delete|Upload|Create|Initiate|Complete/.test(a)), "read-only actions");
+    const role = base.find((r) => r.type === "aws:iam/role:Role" && r.name === "sock-shop.dev-euw1-ecr-reader")!;
+    const trust = JSON.parse(String(role.inputs.assumeRolePolicy)).Statement;
+    assert.equal(trust.length, 1);
+    assert.equal(trust[0].Action, "sts:AssumeRoleWithWebIdentity");
+    const conditions = Object.entries(trust[0].Condition.StringEquals as Record<string, string>);
+    assert.deepEqual(conditions.filter(([k]) => k.endsWith(":sub")).map(([, v]) => v), ["system:serviceaccount:sock-shop:sock-shop-image-reader"]);
+    assert.deepEqual(conditions.filter(([k]) => k.endsWith(":aud")).map(([, v]) => v), ["sts.amazonaws.com"]);
+    assert.ok(!base.some((r) => r.type.startsWith("aws:iam/") && (r.name.startsWith("app-a") || r.name.startsWith("flask-app"))), "a tenant without ECR scanning gets no role");
+    assert.ok(!base.some((r) => r.type.startsWith("aws:iam/") && r.name.includes("image-reflector")), "no role shared by every tenant");
+  });
+
+  it("ECR reader roles grow with tenants one small role each, never one policy document: 1,000 tenants' policies each fit IAM's limits", () => {
+    const arns = Array.from({ length: 20 }, (_, i) => `arn:aws:ecr:eu-west-1:111122223333:repository/${"t".repeat(63)}/${String(i).padStart(63, "r")}`);
+    assert.ok(ecrReadPolicy(arns).length < 10_240, "a tenant with 20 repositories of the longest names stays under the inline policy cap");
+    assert.ok(ecrReaderTrust("arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "n".repeat(63), `${"t".repeat(63)}-image-reader`).length < 2_048, "trust policy under the default 2,048-character quota");
   });
 
   it("an existing cluster (kind, k3d) gets Flux, sealing and tenants through its kubeconfig context, and no AWS resources", async () => {
     const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kube-")), "config");
-    fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n");
+    fs.writeFileSync(kubeconfig, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: [{name: kind-platform, context: {cluster: kind-platform, user: kind-platform}}]\nusers: []\n");
     const config = { "platform:clusters": JSON.stringify([{ name: "local", existing: { context: "kind-platform", kubeconfig } }]) };
     await assert.rejects(runProgram({ stack: "dev", config }), /tenants\/sock-shop\.yaml: imageAutomation\.images\[1\]\.ecr \("orders"\): ECR scanning needs an EKS cluster/);
     const noEcr = tenantsWith((d) => fs.rmSync(path.join(d, "sock-shop.yaml")));
@@ -113,21 +139,21 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.equal(rs.filter((r) => r.type.startsWith("aws:ec2") || r.type.startsWith("eks:")).length, 0);
     const provider = rs.find((r) => r.type === "pulumi:providers:kubernetes")!;
     assert.equal(provider.inputs.context, "kind-platform");
-    assert.ok(rs.some((r) => r.type === "platform:tenant:Tenant" && r.name === "app-a-local"));
+    assert.ok(rs.some((r) => r.type === "platform:tenant:Tenant" && r.name === "app-a.local"));
     assert.ok(rs.some((r) => r.type === "kubernetes:fluxcd.controlplane.io/v1:FluxInstance"));
   });
 
   it("the webhook receiver's Ingress uses the configured ingress class", async () => {
     const rs = (await runProgram({ stack: "dev", config: { "platform:ingressClassName": "traefik" } })).registrations;
-    const infra = rs.find((r) => r.inputs.file === "infrastructure/dev-euw1/objects.yaml")!;
-    const ingress = parseAllDocuments(String(infra.inputs.content)).map((d) => d.toJS()).find((o) => o.kind === "Ingress");
+    const ingress = parseAllDocuments(fleetFile(rs, "infrastructure/dev-euw1/objects.yaml")).map((d) => d.toJS()).find((o) => o.kind === "Ingress");
     assert.equal(ingress.spec.ingressClassName, "traefik");
     assert.equal(ingress.spec.rules[0].host, "flux-webhook.dev-euw1.dev.acme.example");
   });
 
-  it("ECR images are scanned through IRSA with provider aws, and ECR repositories scan on push", () => {
+  it("ECR images are scanned with provider aws as the tenant's image reader, and ECR repositories scan on push", () => {
     const repo = tenantObjects(base, "sock-shop", "dev-euw1").find((o) => o.kind === "ImageRepository" && o.metadata.name === "orders");
     assert.equal(repo.spec.provider, "aws");
+    assert.equal(repo.spec.serviceAccountName, "sock-shop-image-reader");
     assert.equal(repo.spec.image, "111122223333.dkr.ecr.eu-west-1.amazonaws.com/sock-shop/orders");
     const ecr = base.find((r) => r.type === "aws:ecr/repository:Repository")!;
     assert.deepEqual(ecr.inputs.imageScanningConfiguration, { scanOnPush: true });

@@ -1,11 +1,12 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
 import { loadProject } from "../lib/project";
 import { loadTenants, SYSTEM_NAMESPACES } from "../lib/tenants";
-import { MAX_FILE_BYTES } from "../lib/yaml-file";
+import { MAX_FILE_BYTES, readYamlMapping } from "../lib/yaml-file";
 import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject } from "./helpers/fixtures";
 
 /** A tenant file's text from its content, with any fields replaced. */
@@ -45,10 +46,84 @@ describe("tenant file validation", () => {
     assert.deepEqual(t.podSecurity, { enforce: "baseline", warn: "restricted", audit: "restricted" });
   });
 
-  it("only .yaml and .yml files in the tenants folder are tenant files", () => {
-    const { tenants, lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-b.yml": tenantFile("app-b"), "README.md": "# not a tenant\n", "notes.txt": "::" });
+  it("tenant files are <tenant>.yaml; dotfiles, editor and linter files and Markdown beside them are ignored", () => {
+    const { tenants, lines } = loadTenantFiles({
+      "app-a.yaml": tenantFile("app-a"),
+      "app-b.yaml": tenantFile("app-b"),
+      "README.md": "# not a tenant\n",
+      ".gitkeep": "",
+      ".yamllint.yaml": "extends: default\n",
+      ".app-a.yaml.swp": Buffer.from([0, 1, 2, 3]),
+      "app-a.yaml~": "name: old\n",
+      "#app-b.yaml#": "name: autosave\n",
+      "app-b.yaml.orig": "<<<<<<< HEAD\n",
+      ".git/HEAD": "ref: refs/heads/main\n",
+    });
     assertProblems(lines, []);
     assert.deepEqual(tenants.map((t) => t.name), ["app-a", "app-b"]);
+  });
+
+  it("a tenant file spelt .yml or .YAML is refused with the name to rename it to, never skipped", () => {
+    assertProblems(loadTenantFiles({ "app-a.yml": tenantFile("app-a"), "app-b.YAML": tenantFile("app-b"), "app-c.Yaml": tenantFile("app-c"), "app-d.json": "{}" }).lines, [
+      "tenants/app-a.yml: tenant files are named <tenant>.yaml (lower case); rename it to app-a.yaml",
+      "tenants/app-b.YAML: tenant files are named <tenant>.yaml (lower case); rename it to app-b.yaml",
+      "tenants/app-c.Yaml: tenant files are named <tenant>.yaml (lower case); rename it to app-c.yaml",
+      "tenants/app-d.json: tenant files are named <tenant>.yaml (lower case); rename it to app-d.yaml",
+    ]);
+  });
+
+  it("a subfolder, or any other file, in the tenants folder is reported, never skipped", () => {
+    assertProblems(loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "team-b/app-b.yaml": tenantFile("app-b"), "notes.txt": "::" }).lines, [
+      "tenants/notes.txt: is not a tenant file (tenant files are named <tenant>.yaml; dotfiles, editor backups and Markdown are ignored); rename it to <tenant>.yaml if it is one, or move it out of tenants/",
+      "tenants/team-b: is a folder, and tenant files sit directly in tenants/ (subfolders are not read); move its tenant files up into tenants/, or move the folder out",
+    ]);
+  });
+
+  it("a symbolic link is refused, whether it points inside the folder, outside it or nowhere", () => {
+    const dir = tempDir("tenants");
+    fs.writeFileSync(path.join(dir, "app-a.yaml"), tenantFile("app-a"));
+    const outside = path.join(tempDir("elsewhere"), "app-c.yaml");
+    fs.writeFileSync(outside, tenantFile("app-c"));
+    fs.symlinkSync("app-a.yaml", path.join(dir, "app-b.yaml"));
+    fs.symlinkSync(outside, path.join(dir, "app-c.yaml"));
+    fs.symlinkSync("/nonexistent/app-d.yaml", path.join(dir, "app-d.yaml"));
+    fs.symlinkSync("app-a.yaml", path.join(dir, ".#app-a.yaml")); // an Emacs lock: a dotfile, ignored
+    const lines = loadTenants(dir, CHECK_CONTEXT, "tenants").problems.map(formatProblem);
+    const link = "is a symbolic link; tenant files must be regular files in the tenants folder (the file a pull request shows must be the file applied); copy the file instead of linking it";
+    assertProblems(lines, ["app-b", "app-c", "app-d"].map((t) => `tenants/${t}.yaml: ${link}`));
+  });
+
+  it("a named pipe in the tenants folder is reported without being opened (the plan never blocks on it)", function () {
+    const dir = tempDir("tenants");
+    fs.writeFileSync(path.join(dir, "app-a.yaml"), tenantFile("app-a"));
+    const made = spawnSync("mkfifo", [path.join(dir, "app-b.yaml")]);
+    if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}`);
+    // Opening a pipe for reading blocks until a writer comes: were it opened, this test would hang.
+    assertProblems(loadTenants(dir, CHECK_CONTEXT, "tenants").problems.map(formatProblem), [
+      "tenants/app-b.yaml: is not a regular file (a named pipe) and is never opened; remove it",
+    ]);
+  });
+
+  it("a tenant file over the size limit is refused from its size alone, before it is opened", () => {
+    const dir = tempDir("tenants");
+    const file = path.join(dir, "app-a.yaml");
+    fs.writeFileSync(file, tenantFile("app-a"));
+    fs.truncateSync(file, 64 * 1024 * 1024); // sparse: 64 MiB that would take memory to read
+    fs.chmodSync(file, 0o000); // and unreadable: only its size may be looked at
+    try {
+      assertProblems(loadTenants(dir, CHECK_CONTEXT, "tenants").problems.map(formatProblem), [`tenants/app-a.yaml: is ${64 * 1024 * 1024} bytes; files are limited to ${MAX_FILE_BYTES} bytes`]);
+    } finally {
+      fs.chmodSync(file, 0o644);
+    }
+  });
+
+  it("a stack or tenant file that is a pipe or a folder is reported by the reader without blocking", () => {
+    const dir = tempDir("files");
+    spawnSync("mkfifo", [path.join(dir, "pipe.yaml")]);
+    fs.mkdirSync(path.join(dir, "folder.yaml"));
+    for (const f of ["pipe.yaml", "folder.yaml"]) {
+      assert.deepEqual(readYamlMapping(path.join(dir, f), f).problems.map(formatProblem), [`${f}: is not a regular file (a folder, named pipe, socket or device); point to a YAML file`]);
+    }
   });
 
   it("a missing tenants folder is one problem naming the folder", () => {
@@ -137,10 +212,19 @@ describe("tenant file validation", () => {
     });
 
     it("a duplicate tenant name is rejected naming both files", () => {
-      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-a.yml": tenantFile("app-a", { namespace: "app-a-2" }) });
+      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a"), "app-b.yaml": tenantFile("app-a", { namespace: "app-a-2" }) });
       assertProblems(lines, [
-        'tenants/app-a.yaml: name ("app-a"): is also used by tenants/app-a.yml; every tenant needs its own name',
-        'tenants/app-a.yml: name ("app-a"): is also used by tenants/app-a.yaml; every tenant needs its own name',
+        'tenants/app-a.yaml: name ("app-a"): is also used by tenants/app-b.yaml; every tenant needs its own name',
+        'tenants/app-b.yaml: name ("app-a"): is also used by tenants/app-a.yaml; every tenant needs its own name',
+        'tenants/app-b.yaml: name ("app-a"): does not match the file name; rename the file to app-a.yaml or set name: app-b',
+      ]);
+    });
+
+    it("a namespace equal to another tenant's name is refused naming both files, even when that tenant lives elsewhere", () => {
+      const { lines } = loadTenantFiles({ "app-a.yaml": tenantFile("app-a", { namespace: "app-b" }), "app-b.yaml": tenantFile("app-b", { namespace: "team-b-apps" }) });
+      assertProblems(lines, [
+        'tenants/app-a.yaml: namespace ("app-b"): is the name of another tenant (tenants/app-b.yaml), whose namespace is team-b-apps; a namespace named after another tenant is mistaken for it; choose a namespace of this tenant\'s own',
+        'tenants/app-b.yaml: name ("app-b"): is also the namespace of tenants/app-a.yaml; a namespace named after another tenant is mistaken for it; one of the two must change',
       ]);
     });
 
@@ -312,8 +396,16 @@ describe("tenant file validation", () => {
   describe("image automation", () => {
     it("a semver policy that is not a range is rejected with examples", () => {
       assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ policy: { semver: "latest" } }))), [
-        'tenants/app-a.yaml: imageAutomation.images[0].policy.semver ("latest"): is not a semver range; write e.g. "^1.2.x", ">=1.0.0 <2.0.0" or "^0.3.x-0"',
+        'tenants/app-a.yaml: imageAutomation.images[0].policy.semver ("latest"): is not a semver range; write e.g. "^1.2.x", ">=1.0.0 <2.0.0" or "^0.3.x-0" (Flux reads it with Masterminds/semver: "latest" is not a constraint)',
       ]);
+    });
+
+    it("semver ranges are judged as Masterminds/semver (Flux's library) judges them, not as node-semver does", () => {
+      const verdict = (semver: string) => problemsOf("app-a", tenantFile("app-a", imageAutomation({ policy: { semver } }))).length === 0;
+      // Accepted by Masterminds (a comma is AND; => is >=; x parts); node-semver refuses the first three.
+      for (const ok of [">=1.0, <2.0", "=>1.2", "~>1.2", "1.x", ">=1.0 <2.0", "^0.3.x-0", "1.2.3 - 2.0", "v1.2.3", "^1.2 || ~2.0"]) assert.ok(verdict(ok), ok);
+      // Refused by Masterminds: an empty alternative, a leading-zero prerelease, a dangling comma, a missing space around the dash.
+      for (const bad of ["||", "1.2.3-01", "1.2.3,", "1.2.3 -2.0", ">1.0 - 2.0", "latest", "1.2.3.4", "99999999999999999999"]) assert.ok(!verdict(bad), bad);
     });
 
     it("a policy of no known form lists the forms", () => {
@@ -330,7 +422,33 @@ describe("tenant file validation", () => {
 
     it("a filterTags pattern that does not compile is rejected with the compiler's reason", () => {
       const lines = problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-(?P<ts>[0-9+", extract: "$ts" } })));
-      assertProblems(lines, ['tenants/app-a.yaml: imageAutomation.images[0].filterTags.pattern ("^main-(?P<ts>[0-9+"): is not a valid regular expression (/^main-(?<ts>[0-9+/: Unterminated character class)']);
+      assertProblems(lines, ['tenants/app-a.yaml: imageAutomation.images[0].filterTags.pattern ("^main-(?P<ts>[0-9+"): is not a valid regular expression for Go\'s RE2, the engine Flux uses (missing closing ]: `[0-9+`)']);
+    });
+
+    it("lookarounds, backreferences and possessive quantifiers, which JavaScript accepts, are refused as Go's RE2 refuses them", () => {
+      const cases: [string, string][] = [
+        ["^(?<=v)[0-9]+", "a lookbehind ((?<=...) or (?<!...))"],
+        ["^v(?!0)[0-9]+", "a lookahead ((?=...) or (?!...))"],
+        ["^(a)-\\1$", "a backreference (\\1 ... \\9)"],
+        ["^[0-9]++$", "a possessive quantifier (*+, ++, ?+)"],
+      ];
+      for (const [pattern, what] of cases) {
+        assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern } }))), [
+          `tenants/app-a.yaml: imageAutomation.images[0].filterTags.pattern (${JSON.stringify(pattern)}): is not a valid regular expression for Go's RE2, the engine Flux uses: it has ${what}, which Go's RE2 does not support; match the tags with plain groups and character classes instead`,
+        ]);
+      }
+    });
+
+    it("Go's own syntax is accepted in filterTags: (?<name>), [[:alpha:]], \\z, \\pL, and extract by number", () => {
+      for (const [pattern, extract] of [["^(?<ts>[0-9]+)\\z", "$ts"], ["^[[:alpha:]]+-(\\pL+)-([0-9]+)$", "$2"], ["^main-(?P<ts>[0-9]+)$", "${ts}"]]) {
+        assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern, extract } }))), []);
+      }
+    });
+
+    it("extract referring to a group number the pattern does not have is refused", () => {
+      assertProblems(problemsOf("app-a", tenantFile("app-a", imageAutomation({ filterTags: { pattern: "^main-([0-9]+)$", extract: "$2" } }))), [
+        'tenants/app-a.yaml: imageAutomation.images[0].filterTags.extract ("$2"): refers to group "2" that the pattern does not define (groups: none)',
+      ]);
     });
 
     it("Go's (?P<name>) groups are accepted in filterTags", () => {
@@ -555,8 +673,8 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
   });
 
   it("a receiver host written as a URL is rejected with the bare-host form", () => {
-    assertProblems(devProblems((s) => s.replace("receiverHost: flux-webhook", "receiverHost: https://flux-webhook")), [
-      'Pulumi.dev.yaml: platform:clusters[0].receiverHost ("https://flux-webhook.dev-euw1.dev.acme.example"): not a host name; write the bare host, without scheme or path, e.g. "flux-webhook.example.com"',
+    assertProblems(devProblems((s) => s.replace("host: flux-webhook", "host: https://flux-webhook")), [
+      'Pulumi.dev.yaml: platform:clusters[0].receiver.host ("https://flux-webhook.dev-euw1.dev.acme.example"): not a host name; write the bare host, without scheme or path, e.g. "flux-webhook.example.com"',
     ]);
   });
 

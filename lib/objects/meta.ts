@@ -24,6 +24,9 @@ export const MANAGED_BY = "eks-gitops-platform";
 
 export const FLUX_NAMESPACE = "flux-system";
 
+/** Namespace annotation listing the hosts (comma-separated, `*.x` for subdomains) the tenant's Ingresses may serve. */
+export const INGRESS_HOSTS_ANNOTATION = "eks-gitops.io/ingress-hosts";
+
 /** API versions Flux 2.9 and Sealed Secrets serve; older ones from blog posts no longer exist. */
 export const API = {
   source: "source.toolkit.fluxcd.io/v1",
@@ -57,5 +60,6 @@ export const names = {
   webhookSecret: (tenant: string) => `${tenant}-webhook-token`,
   slackSecret: (tenant: string) => `${tenant}-slack-webhook`,
   githubStatusSecret: (tenant: string) => `${tenant}-github-status`,
+  imageReader: (tenant: string) => `${tenant}-image-reader`,
 };
 

@@ -56,9 +56,9 @@ export function notificationObjects(t: StageTenant, values: ResolvedValues): K8s
   return out;
 }
 
-/** Push-based reconciliation needs both the tenant's consent and a reachable receiver. */
+/** Push-based reconciliation needs both the tenant's consent and a receiver GitHub can reach over https. */
 export function usesWebhook(t: StageTenant, ctx: ClusterContext): boolean {
-  return t.source.webhook && ctx.receiverHost !== undefined;
+  return t.source.webhook && ctx.receiver !== undefined;
 }
 
 /** Flux serves a Receiver at `/hook/<sha256(token + name + namespace)>`. */

@@ -1,7 +1,7 @@
 import { GITHUB, repositoryUrl, type GitHost } from "../git-host";
 import type { StackConfig } from "../stack-schema";
 import type { ClusterContext } from "./context";
-import { API, FLUX_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
+import { API, FLUX_NAMESPACE, INGRESS_HOSTS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
 
 /** The service account Flux itself applies platform objects as, named because multitenancy changes the default. */
 export const PLATFORM_APPLIER = "kustomize-controller";
@@ -23,6 +23,7 @@ export const TENANT_SECRET_TYPES = ["Opaque", "kubernetes.io/tls", "kubernetes.i
 interface PolicySpec {
   name: string;
   rules: { apiGroups: string[]; resources: string[]; operations: string[] }[];
+  variables?: { name: string; expression: string }[];
   validations: { expression: string; message: string }[];
 }
 
@@ -37,6 +38,7 @@ function tenantPolicy(p: PolicySpec): K8sObject[] {
         failurePolicy: "Fail",
         matchConstraints: { resourceRules: p.rules.map((r) => ({ ...r, apiVersions: ["*"] })) },
         matchConditions: [TENANT_CALLER],
+        ...(p.variables ? { variables: p.variables } : {}),
         validations: p.validations.map((v) => ({ ...v, reason: "Forbidden" })),
       },
     },
@@ -53,6 +55,9 @@ function tenantPolicy(p: PolicySpec): K8sObject[] {
   ];
 }
 
+/** CEL: host `h` is one of `variables.allowed`, or under one of its `*.` entries. */
+const ALLOWED_HOST = (h: string) => `variables.allowed.exists(a, a == ${h} || (a.startsWith('*.') && ${h}.endsWith(a.substring(1))))`;
+
 const platformOwned = (o: string) => `${o} != null && has(${o}.metadata.labels) && '${MANAGED_BY_LABEL}' in ${o}.metadata.labels && ${o}.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY}'`;
 
 /**
@@ -64,6 +69,8 @@ const platformOwned = (o: string) => `${o} != null && has(${o}.metadata.labels) 
  *   service-account token (or any other privileged type);
  * - `tenant-services`: no `externalIPs` and no ExternalName Services (traffic hijacking); load
  *   balancers and node ports are limited by the quota;
+ * - `tenant-ingress-hosts`: an Ingress serves only hosts the tenant file declares (listed on the
+ *   namespace, which the tenant cannot edit), and never as the default backend of every host;
  * - `tenant-platform-objects`: what the platform put in the namespace (its GitRepository,
  *   Kustomization, Receiver, deploy-key SealedSecret, …) cannot be changed, deleted or imitated.
  */
@@ -91,6 +98,27 @@ export function tenantPolicies(): K8sObject[] {
       ],
     }),
     ...tenantPolicy({
+      name: "tenant-ingress-hosts",
+      rules: [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], operations: ["CREATE", "UPDATE"] }],
+      variables: [
+        {
+          name: "allowed",
+          expression: `has(namespaceObject.metadata.annotations) && '${INGRESS_HOSTS_ANNOTATION}' in namespaceObject.metadata.annotations && namespaceObject.metadata.annotations['${INGRESS_HOSTS_ANNOTATION}'] != '' ? namespaceObject.metadata.annotations['${INGRESS_HOSTS_ANNOTATION}'].split(',') : []`,
+        },
+      ],
+      validations: [
+        { expression: "!has(object.spec.defaultBackend)", message: "tenant Ingresses may not set spec.defaultBackend (it would receive every host's unmatched traffic); route a host of yours" },
+        {
+          expression: `!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && ${ALLOWED_HOST("r.host")})`,
+          message: "every Ingress rule needs a host the tenant file declares under hosts: (see the namespace's eks-gitops.io/ingress-hosts); add it there, under a domain the stage allows",
+        },
+        {
+          expression: `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${ALLOWED_HOST("h")}))`,
+          message: "every Ingress TLS host must be one the tenant file declares under hosts:",
+        },
+      ],
+    }),
+    ...tenantPolicy({
       name: "tenant-platform-objects",
       rules: [
         { apiGroups: ["source.toolkit.fluxcd.io", "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "image.toolkit.fluxcd.io", "notification.toolkit.fluxcd.io", "bitnami.com"], resources: ["*"], operations: ["CREATE", "UPDATE", "DELETE"] },
@@ -104,19 +132,34 @@ export function tenantPolicies(): K8sObject[] {
   ];
 }
 
-/** Exposes notification-controller's webhook receiver so GitHub can reach it. */
-export function receiverIngress(ctx: ClusterContext, ingressClassName: string): K8sObject[] {
-  if (!ctx.receiverHost) return [];
+/**
+ * Exposes notification-controller's webhook receiver over https, as the stack declares: a TLS
+ * Secret on the ingress controller, or an ACM certificate on an AWS load balancer.
+ */
+export function receiverIngress(ctx: ClusterContext): K8sObject[] {
+  const r = ctx.receiver;
+  if (!r) return [];
+  const acm = "certificateArn" in r.tls ? r.tls.certificateArn : undefined;
+  const annotations = acm
+    ? {
+        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+        "alb.ingress.kubernetes.io/certificate-arn": acm,
+      }
+    : undefined;
+  const meta = platformMeta("flux-webhook-receiver", FLUX_NAMESPACE);
   return [
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
-      metadata: platformMeta("flux-webhook-receiver", FLUX_NAMESPACE),
+      metadata: annotations ? { ...meta, annotations } : meta,
       spec: {
-        ingressClassName,
+        ingressClassName: r.ingressClassName,
+        ...("secretName" in r.tls ? { tls: [{ hosts: [r.host], secretName: r.tls.secretName }] } : {}),
         rules: [
           {
-            host: ctx.receiverHost,
+            host: r.host,
             http: { paths: [{ path: "/hook/", pathType: "Prefix", backend: { service: { name: "webhook-receiver", port: { number: 80 } } } }] },
           },
         ],
@@ -126,18 +169,16 @@ export function receiverIngress(ctx: ClusterContext, ingressClassName: string): 
 }
 
 /** Cluster-wide objects the platform delivers beside the tenants (`infrastructure/<cluster>`). */
-export function platformObjects(ctx: ClusterContext, ingressClassName: string): K8sObject[] {
-  return [...tenantPolicies(), ...receiverIngress(ctx, ingressClassName)];
+export function platformObjects(ctx: ClusterContext): K8sObject[] {
+  return [...tenantPolicies(), ...receiverIngress(ctx)];
 }
 
 export interface FluxInstanceOptions {
   cluster: string;
   flux: StackConfig["flux"];
   fleet: StackConfig["fleet"];
-  /** Image controllers run only where some tenant uses image automation. */
+  /** Image controllers run only on the stage's image-automation cluster, where some tenant uses them. */
   imageAutomation: boolean;
-  /** IAM role the image-reflector-controller assumes to read ECR (IRSA). */
-  imageReflectorRoleArn?: string;
   fleetSecretName: string;
   /** Where the fleet repository is. @default GitHub */
   git?: GitHost;
@@ -146,21 +187,12 @@ export interface FluxInstanceOptions {
 /**
  * The Flux installation, as the Flux Operator reconciles it. `multitenant: true` is the lockdown
  * the seeds patched in by hand: no cross-namespace references, and Kustomizations/HelmReleases
- * that name no service account run as `default` in their namespace, which can do nothing.
+ * that name no service account run as `default` in their namespace, which can do nothing; the
+ * same holds for the cloud identities Flux objects use.
  */
 export function fluxInstance(o: FluxInstanceOptions): K8sObject {
   const components = ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"];
   if (o.imageAutomation) components.push("image-reflector-controller", "image-automation-controller");
-  const patches = o.imageReflectorRoleArn
-    ? [
-        {
-          target: { kind: "ServiceAccount", name: "image-reflector-controller" },
-          patch: JSON.stringify([
-            { op: "add", path: "/metadata/annotations/eks.amazonaws.com~1role-arn", value: o.imageReflectorRoleArn },
-          ]),
-        },
-      ]
-    : [];
   return {
     apiVersion: API.fluxInstance,
     kind: "FluxInstance",
@@ -172,6 +204,11 @@ export function fluxInstance(o: FluxInstanceOptions): K8sObject {
         type: "aws",
         multitenant: true,
         tenantDefaultServiceAccount: "default",
+        // Cloud identity per object: a tenant's ImageRepository reads ECR as the tenant's own
+        // service account (its IAM role), and one naming none gets the namespace's `default`,
+        // never the controller's identity.
+        objectLevelWorkloadIdentity: true,
+        multitenantWorkloadIdentity: true,
         networkPolicy: true,
         domain: "cluster.local",
       },
@@ -183,7 +220,6 @@ export function fluxInstance(o: FluxInstanceOptions): K8sObject {
         pullSecret: o.fleetSecretName,
         interval: o.flux.syncInterval,
       },
-      ...(patches.length ? { kustomize: { patches } } : {}),
     },
   };
 }

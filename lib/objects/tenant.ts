@@ -1,7 +1,7 @@
 import type { StageTenant } from "../resolve";
 import type { ClusterContext, ResolvedValues } from "./context";
 import { GITHUB, repositoryUrl } from "../git-host";
-import { API, names, tenantLabels, tenantMeta, type K8sObject } from "./meta";
+import { API, INGRESS_HOSTS_ANNOTATION, names, tenantLabels, tenantMeta, type K8sObject } from "./meta";
 import { imageAutomationObjects } from "./image";
 import { notificationObjects, receiverObjects } from "./notifications";
 import { sealedSecret } from "./sealed-secret";
@@ -20,7 +20,7 @@ export function tenantObjects(t: StageTenant, ctx: ClusterContext, values: Resol
     sealedSecret(t, names.deployKeySecret(t.name), values.sealed),
     ...gitSync(t, ctx),
     ...helmRepositories(t),
-    ...imageAutomationObjects(t, values),
+    ...imageAutomationObjects(t, ctx, values),
     ...notificationObjects(t, values),
     ...receiverObjects(t, ctx, values),
   ];
@@ -42,6 +42,8 @@ export function namespace(t: StageTenant): K8sObject {
       }),
       annotations: {
         "eks-gitops.io/owners": t.owners.join(","),
+        // What the tenant-ingress-hosts policy allows; the reconciler cannot edit namespaces.
+        [INGRESS_HOSTS_ANNOTATION]: t.hosts.join(","),
         // A namespace leaves only through `decommission: true`; until then Flux must never prune it,
         // even if its file vanishes from the fleet repository.
         ...(t.decommission ? {} : { "kustomize.toolkit.fluxcd.io/prune": "disabled" }),
@@ -49,6 +51,13 @@ export function namespace(t: StageTenant): K8sObject {
     },
   };
 }
+
+/**
+ * Node-local scratch space a container gets when it asks for none: the quota counts ephemeral
+ * storage, so every container needs a request and a limit, and these keep manifests that set none
+ * working.
+ */
+export const EPHEMERAL_DEFAULTS = { request: "256Mi", limit: "1Gi" };
 
 export function resourceLimits(t: StageTenant): K8sObject[] {
   const quota: K8sObject = {
@@ -60,6 +69,8 @@ export function resourceLimits(t: StageTenant): K8sObject[] {
         "requests.cpu": t.quota.cpu,
         "requests.memory": t.quota.memory,
         "limits.memory": t.quota.memory,
+        "requests.ephemeral-storage": t.quota.ephemeralStorage,
+        "limits.ephemeral-storage": t.quota.ephemeralStorage,
         pods: String(t.quota.pods),
         "requests.storage": t.quota.storage,
         persistentvolumeclaims: String(t.quota.persistentVolumeClaims),
@@ -68,7 +79,6 @@ export function resourceLimits(t: StageTenant): K8sObject[] {
       },
     },
   };
-  if (!t.limits) return [quota];
   const l = t.limits;
   const limitRange: K8sObject = {
     apiVersion: "v1",
@@ -78,8 +88,11 @@ export function resourceLimits(t: StageTenant): K8sObject[] {
       limits: [
         {
           type: "Container",
-          default: { cpu: l.defaultCpu, memory: l.defaultMemory },
-          defaultRequest: { cpu: l.defaultRequestCpu ?? l.defaultCpu, memory: l.defaultRequestMemory ?? l.defaultMemory },
+          default: { ...(l ? { cpu: l.defaultCpu, memory: l.defaultMemory } : {}), "ephemeral-storage": EPHEMERAL_DEFAULTS.limit },
+          defaultRequest: {
+            ...(l ? { cpu: l.defaultRequestCpu ?? l.defaultCpu, memory: l.defaultRequestMemory ?? l.defaultMemory } : {}),
+            "ephemeral-storage": EPHEMERAL_DEFAULTS.request,
+          },
         },
       ],
     },

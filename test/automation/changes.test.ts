@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { NAMESPACE_TYPE, summarizeEvents, TENANT_TYPE } from "../../automation/changes";
+import { DEPLOY_KEY_TYPE, NAMESPACE_TYPE, summarizeEvents, TENANT_KEYS_TYPE, TENANT_TYPE } from "../../automation/changes";
 import { step, urn } from "./fakes";
 
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
@@ -67,6 +67,26 @@ describe("engine events → stack changes", () => {
     assert.deepEqual(changes.tenants, ["app-a (dev-euw1)"]);
   });
 
+  it("a tenant component <tenant>.<cluster> splits exactly at the dot, whatever dashes the names hold", () => {
+    const changes = summarizeEvents([step("update", inTenant(QUOTA, "a-b.c-d-quota"), QUOTA, { parent: tenantUrn("a-b.c-d") })]);
+    assert.deepEqual(changes.tenants, ["a-b (c-d)"]);
+  });
+
+  it("a deploy key on a repository no key of the stack used before is flagged as a new repository; a key turning writable as a write key", () => {
+    const keys = urn(TENANT_KEYS_TYPE, "app-b");
+    const key = (name: string) => urn(DEPLOY_KEY_TYPE, name, [TENANT_KEYS_TYPE]);
+    const changes = summarizeEvents([
+      step("same", urn(DEPLOY_KEY_TYPE, "app-a-read-deploy-key", [TENANT_KEYS_TYPE]), DEPLOY_KEY_TYPE, { inputs: { old: { repository: "app-a", readOnly: true }, new: { repository: "app-a", readOnly: true } } }),
+      step("create", key("app-b-read-deploy-key"), DEPLOY_KEY_TYPE, { parent: keys, inputs: { new: { repository: "payments", readOnly: true } } }),
+      step("create", key("app-a-write-deploy-key"), DEPLOY_KEY_TYPE, { inputs: { new: { repository: "app-a", readOnly: false } } }),
+      step("create", key("app-c-read-deploy-key"), DEPLOY_KEY_TYPE, { inputs: { new: { repository: "app-a", readOnly: true } } }),
+    ], ["app-a", "app-b", "app-c"]);
+    assert.deepEqual(changes.accessGrants.map((g) => [g.kind, g.repository, g.tenant]), [
+      ["new repository", "payments", "app-b"],
+      ["write key", "app-a", undefined],
+    ]);
+  });
+
   it("without tenant names to split on, the tenant component name is reported whole", () => {
     const changes = summarizeEvents([step("create", tenantUrn("app-a-dev-euw1"), TENANT_TYPE)]);
     assert.deepEqual(changes.tenants, ["app-a-dev-euw1"]);
@@ -105,6 +125,6 @@ describe("engine events → stack changes", () => {
 
   it("events without resource steps are ignored", () => {
     const changes = summarizeEvents([{ sequence: 1, timestamp: 0, stdoutEvent: { message: "hi", color: "never" } }]);
-    assert.deepEqual(changes, { byType: {}, tenants: [], namespaceDeletions: [], protectedDeletions: [] });
+    assert.deepEqual(changes, { byType: {}, tenants: [], namespaceDeletions: [], protectedDeletions: [], accessGrants: [] });
   });
 });

@@ -109,19 +109,21 @@ export interface StepOptions {
   k8sName?: string;
   /** Emit as a `resOutputsEvent` instead of a `resourcePreEvent`. */
   outputs?: boolean;
+  /** Inputs of the old and new state (replacing the metadata-only default). */
+  inputs?: { old?: Record<string, unknown>; new?: Record<string, unknown> };
 }
 
 let sequence = 0;
 
 /** One engine step event, shaped like the API's `EngineEvent`. */
 export function step(op: OpType, resourceUrn: string, type: string, o: StepOptions = {}): EngineEvent {
-  const state = (): automation.StepEventStateMetadata => ({
+  const state = (which: "old" | "new"): automation.StepEventStateMetadata => ({
     type,
     urn: resourceUrn,
     id: "",
     parent: o.parent ?? "",
     protect: o.protect,
-    inputs: o.k8sName ? { metadata: { name: o.k8sName } } : {},
+    inputs: o.inputs?.[which] ?? (o.k8sName ? { metadata: { name: o.k8sName } } : {}),
     outputs: o.k8sName ? { metadata: { name: o.k8sName } } : {},
     provider: "",
   });
@@ -130,8 +132,8 @@ export function step(op: OpType, resourceUrn: string, type: string, o: StepOptio
     urn: resourceUrn,
     type,
     provider: "",
-    ...(op === "create" ? {} : { old: state() }),
-    ...(op === "delete" ? {} : { new: state() }),
+    ...(op === "create" ? {} : { old: state("old") }),
+    ...(op === "delete" ? {} : { new: state("new") }),
   };
   const payload = o.outputs ? { resOutputsEvent: { metadata } } : { resourcePreEvent: { metadata } };
   return { sequence: sequence++, timestamp: 0, ...payload };

@@ -18,6 +18,7 @@ export function okResult(name: string): StackResult {
     tenants: [],
     namespaceDeletions: [],
     protectedDeletions: [],
+    accessGrants: [],
     error: null,
   };
 }

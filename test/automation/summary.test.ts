@@ -21,6 +21,18 @@ describe("deploy summary", () => {
     assert.match(md, /⚠ deletes tenant namespace app-a on cluster dev-euw1/);
   });
 
+  it("a new repository and a new write key are called out loudly, naming repository and tenant", () => {
+    const md = renderMarkdown("preview", [{
+      ...okResult("dev"),
+      accessGrants: [
+        { kind: "new repository", repository: "payments", tenant: "app-b", urn: "urn:a" },
+        { kind: "write key", repository: "sock-shop-gitops", tenant: "sock-shop", urn: "urn:b" },
+      ],
+    }], 0);
+    assert.match(md, /> \*\*🆕 first deploy key on repository payments \(tenant app-b\): its commits will reach the clusters/);
+    assert.match(md, /> \*\*🔑 grants a WRITE deploy key on repository sock-shop-gitops \(tenant sock-shop\): Flux will push to it/);
+  });
+
   it("a replaced namespace is called out as deleted first", () => {
     const line = namespaceCallout({ op: "replace", namespace: "ingress-nginx", urn: "urn:x" });
     assert.equal(line, "⚠ replaces (deletes, then recreates) namespace ingress-nginx");
@@ -61,7 +73,7 @@ describe("deploy summary", () => {
     const json = JSON.parse(renderJson("preview", [devWithTenantRemoved], 0));
     assert.equal(json.exitCode, 0);
     assert.deepEqual(Object.keys(json.stacks[0]).sort(), [
-      "changes", "command", "error", "name", "namespaceDeletions", "protectedDeletions", "status", "tenants",
+      "accessGrants", "changes", "command", "error", "name", "namespaceDeletions", "protectedDeletions", "status", "tenants",
     ]);
   });
 

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import type { K8sObject } from "../../lib/objects/meta";
+import { EPHEMERAL_DEFAULTS } from "../../lib/objects/tenant";
 import { admitted, apply, getObject, kubectl, refused, serviceAccount, yamlOf } from "./kube";
 import { sealedSecretsRbac, SEALED_SECRETS_NAMESPACE, SEALED_SECRETS_SA } from "./sealed-secrets-chart";
 import { liveTenant, type LiveTenant } from "./tenants";
@@ -36,7 +37,10 @@ describe("admission in a tenant namespace on the real API server", () => {
   it("a pod without resources gets the LimitRange defaults", () => {
     admitted(kubectl(["create", "-f", "-"], { input: yamlOf([pod(t.namespace, "defaults")]) }), "a pod without resources");
     const got = getObject<{ spec: { containers: { resources: unknown }[] } }>("pod", "defaults", t.namespace);
-    assert.deepEqual(got?.spec.containers[0].resources, { limits: { cpu: "100m", memory: "128Mi" }, requests: { cpu: "100m", memory: "128Mi" } });
+    assert.deepEqual(got?.spec.containers[0].resources, {
+      limits: { cpu: "100m", memory: "128Mi", "ephemeral-storage": EPHEMERAL_DEFAULTS.limit },
+      requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": EPHEMERAL_DEFAULTS.request },
+    });
   });
 
   it("a pod beyond the quota is refused with the quota's message", () => {

@@ -1,5 +1,7 @@
 import { TENANT_SECRET_TYPES } from "../../lib/objects/platform";
 import type { K8sObject } from "../../lib/objects/meta";
+import * as assert from "node:assert/strict";
+import { EPHEMERAL_DEFAULTS } from "../../lib/objects/tenant";
 import { admitted, apply, kubectl, refused, yamlOf } from "./kube";
 import { liveTenant, type LiveTenant } from "./tenants";
 
@@ -21,11 +23,55 @@ const sealedSecret = (namespace: string, name: string, type: string): K8sObject 
   spec: { encryptedData: { token: "AgBz" }, template: { metadata: { name, namespace, annotations: { "kubernetes.io/service-account.name": "pol-a-reconciler" } }, type } },
 });
 
+const ingress = (namespace: string, name: string, spec: Record<string, unknown>): K8sObject => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "Ingress",
+  metadata: { name, namespace },
+  spec: { ingressClassName: "nginx", ...spec },
+});
+const route = (host?: string) => ({ ...(host ? { host } : {}), http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] } });
+
+const pod = (namespace: string, name: string, resources: Record<string, unknown> = {}): K8sObject => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace },
+  spec: {
+    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    containers: [{ name: "app", image: "registry.example.com/app:1", resources, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+  },
+});
+
 describe("tenant isolation policies on the real API server", () => {
   let t: LiveTenant;
 
   before(async () => {
-    t = await liveTenant("pol-a");
+    t = await liveTenant("pol-a", { hosts: ["shop.{stage}.acme.example", "*.pol-a.acme.example"], limits: { defaultCpu: "100m", defaultMemory: "64Mi" } });
+  });
+
+  it("a tenant Ingress serves only the hosts its tenant file declares, and never as the default backend", () => {
+    const create = (name: string, spec: Record<string, unknown>) => kubectl(["create", "-f", "-"], { as: t.reconciler, input: yamlOf([ingress(t.namespace, name, spec)]) });
+    admitted(create("own", { rules: [route("shop.dev.acme.example")], tls: [{ hosts: ["shop.dev.acme.example"], secretName: "shop-tls" }] }), "an Ingress for its declared host ({stage} replaced)");
+    admitted(create("sub", { rules: [route("api.pol-a.acme.example")] }), "an Ingress for a subdomain of its declared *. host");
+    const hostRule = /tenant-ingress-hosts.*every Ingress rule needs a host the tenant file declares/;
+    refused(create("other", { rules: [route("shop.prod.acme.example")] }), hostRule, "another stage's host");
+    refused(create("hijack", { rules: [route("payments.acme.example")] }), hostRule, "a host it does not declare");
+    refused(create("any", { rules: [route()] }), hostRule, "a rule without a host (every host)");
+    refused(create("default", { defaultBackend: { service: { name: "web", port: { number: 80 } } } }), /tenant Ingresses may not set spec\.defaultBackend/, "a default backend");
+    refused(create("tls", { rules: [route("shop.dev.acme.example")], tls: [{ hosts: ["payments.acme.example"], secretName: "x" }] }), /every Ingress TLS host must be one the tenant file declares/, "a TLS host it does not declare");
+  });
+
+  it("a tenant that declares no hosts can create no Ingress with a host", async () => {
+    const bare = await liveTenant("pol-nohost");
+    refused(kubectl(["create", "-f", "-"], { as: bare.reconciler, input: yamlOf([ingress(bare.namespace, "x", { rules: [route("shop.dev.acme.example")] })]) }), /tenant-ingress-hosts/, "an Ingress of a tenant without hosts");
+  });
+
+  it("a pod that names no ephemeral storage gets the LimitRange defaults; one asking more than the quota is refused", () => {
+    const created = admitted(kubectl(["create", "-o", "json", "-f", "-"], { as: t.reconciler, input: yamlOf([pod(t.namespace, "plain")]) }), "a pod without ephemeral-storage");
+    const resources = JSON.parse(created).spec.containers[0].resources;
+    assert.equal(resources.requests["ephemeral-storage"], EPHEMERAL_DEFAULTS.request);
+    assert.equal(resources.limits["ephemeral-storage"], EPHEMERAL_DEFAULTS.limit);
+    const greedy = { requests: { "ephemeral-storage": "20Gi" }, limits: { "ephemeral-storage": "20Gi" } };
+    refused(kubectl(["create", "-f", "-"], { as: t.reconciler, input: yamlOf([pod(t.namespace, "greedy", greedy)]) }), /exceeded quota: pol-a-quota, requested: .*ephemeral-storage=20Gi/, "a pod asking 20Gi of the 10Gi quota");
   });
 
   it("a tenant SealedSecret cannot make the controller create a service-account token", () => {

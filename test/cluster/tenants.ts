@@ -5,7 +5,13 @@ import type { TenantFileInput } from "../../lib/tenant-schema";
 import { build, minimalTenant, tenantFrom } from "../helpers/fixtures";
 import { admitted, apply, eventually, getObject, serviceAccount } from "./kube";
 
-export const CONTEXT: ClusterContext = { cluster: "local", stage: "dev", ingressNamespace: "ingress-nginx", receiverHost: "flux-webhook.local.example" };
+export const CONTEXT: ClusterContext = {
+  cluster: "local",
+  stage: "dev",
+  ingressNamespace: "ingress-nginx",
+  receiver: { host: "flux-webhook.local.example", ingressClassName: "nginx", tls: { secretName: "flux-webhook-tls" } },
+  imageAutomation: true,
+};
 
 export interface LiveTenant {
   name: string;
@@ -18,7 +24,7 @@ export interface LiveTenant {
 /** The platform-wide objects (the admission policy) and the namespaces Flux and the ingress live in. */
 export function installPlatform(): void {
   const namespaces = [FLUX_NAMESPACE, CONTEXT.ingressNamespace].map((name): K8sObject => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } }));
-  admitted(apply([...namespaces, ...platformObjects(CONTEXT, "nginx")], { manager: "platform-tests" }), "the platform objects");
+  admitted(apply([...namespaces, ...platformObjects(CONTEXT)], { manager: "platform-tests" }), "the platform objects");
 }
 
 /**

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatProblem, isValidationError, type Problem } from "../../lib/errors";
-import type { ClusterContext, ResolvedValues } from "../../lib/objects/context";
+import { scansEcr } from "../../lib/objects/image";
+import { clusterContexts, type ClusterContext, type ResolvedValues } from "../../lib/objects/context";
 import { names, type K8sObject } from "../../lib/objects/meta";
 import { usesWebhook } from "../../lib/objects/notifications";
 import { tenantObjects } from "../../lib/objects/tenant";
@@ -101,12 +102,7 @@ export function exampleTenants(): Tenant[] {
 export function shippedContexts(): ClusterContext[] {
   return ["dev", "prod"].flatMap((stack) => {
     const { stack: config } = loadProject({ projectDir: ROOT, stack });
-    return config.clusters.map((c) => ({
-      cluster: c.name,
-      stage: config.stage,
-      ingressNamespace: config.ingressNamespace,
-      ...(c.receiverHost ? { receiverHost: c.receiverHost } : {}),
-    }));
+    return clusterContexts(config);
   });
 }
 
@@ -125,7 +121,7 @@ export function resolvedValues(t: StageTenant, ctx: ClusterContext): ResolvedVal
   if (t.notifications?.slack) sealed[names.slackSecret(t.name)] = { address: ciphertext("slack") };
   if (t.notifications?.githubCommitStatus) sealed[names.githubStatusSecret(t.name)] = { token: ciphertext("github") };
   const ecrUrls = Object.fromEntries(t.ecr.map((r) => (typeof r === "string" ? r : r.name)).map((r) => [r, ecrUrl(t.name, r)]));
-  return { sealed, ecrUrls };
+  return { sealed, ecrUrls, ...(scansEcr(t) ? { ecrReaderRoleArn: `arn:aws:iam::111122223333:role/flux-ecr-reader-${t.name}` } : {}) };
 }
 
 export const ecrUrl = (tenant: string, repo: string) => `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${tenant}/${repo}`;

@@ -1,0 +1,272 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Region } from "@pulumi/aws/types/enums";
+import * as semver from "semver";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { Problem } from "./errors";
+import { mastermindsRangeError } from "./go-syntax";
+import { closest } from "./issues";
+import type { StackConfig } from "./stack-schema";
+
+/**
+ * Stack-file rules beyond the shape of each field: facts about AWS, EKS and Flux (regions, versions,
+ * networks) and rules across clusters. Each fact is a table here, with where it comes from.
+ */
+
+const PLATFORM = "platform";
+
+// ---- Regions ------------------------------------------------------------------------------------
+
+/** Every region the AWS provider this program uses knows (`@pulumi/aws`'s Region enum). */
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
+
+export const awsRegion = z.string().superRefine((v, ctx) => {
+  if (AWS_REGIONS.includes(v)) return;
+  const guess = closest(v, [...AWS_REGIONS]);
+  ctx.addIssue({ code: "custom", message: `not an AWS region, e.g. "eu-west-1"${guess ? `; did you mean "${guess}"?` : ""}` });
+});
+
+// ---- Kubernetes versions ------------------------------------------------------------------------
+
+/**
+ * The Kubernetes minors EKS lets a cluster be created on (standard or extended support) as of
+ * November 2026: 1.31's extended support ends 2026-11-26, 1.32's 2027-03-23, 1.33's 2027-07-29,
+ * 1.34's 2027-12-02, 1.35's 2028-03-27. Newer minors are left out until the real-engine harness
+ * (engines/kubernetes, 1.35) runs them: `test/engines.test.ts` holds every stack to it.
+ */
+export const EKS_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35"];
+
+export const eksKubernetesVersion = z.string()
+  .regex(/^1\.\d{2}$/, { error: "not a Kubernetes minor version, e.g. \"1.35\"", abort: true })
+  .refine((v) => EKS_KUBERNETES_VERSIONS.includes(v), {
+    error: `is not a Kubernetes version EKS supports; use one of ${EKS_KUBERNETES_VERSIONS.join(", ")}`,
+  });
+
+// ---- IPv4 networks ------------------------------------------------------------------------------
+
+export interface Cidr {
+  /** First address, as an unsigned 32-bit number. */
+  start: number;
+  bits: number;
+  /** Number of addresses. */
+  size: number;
+}
+
+const ipv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+
+/** Parses `a.b.c.d/n`: four decimal octets of at most 255 and a prefix of 0–32, or undefined. */
+export function parseCidr(v: string): (Cidr & { address: number }) | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o, i) => o > 255 || (m[i + 1].length > 1 && m[i + 1].startsWith("0"))) || bits > 32) return undefined;
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  return { address, start: address - (address % size), bits, size };
+}
+
+const overlaps = (a: Cidr, b: Cidr) => a.start < b.start + b.size && b.start < a.start + a.size;
+
+/** Private ranges (RFC 1918) and shared address space (RFC 6598), where a VPC hides no one on the internet. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => parseCidr(c)!);
+
+const alignment = (c: Cidr & { address: number }, v: string) =>
+  c.address === c.start ? undefined : `has host bits set; the network is ${ipv4(c.start)}/${c.bits}, so write that (AWS refuses ${v})`;
+
+/** A VPC range: /16 to /24 (the subnets are carved from it), network-aligned, private. */
+export const vpcCidr = z.string().superRefine((v, ctx) => {
+  const c = parseCidr(v);
+  if (!c || c.bits < 16 || c.bits > 24) {
+    ctx.addIssue({ code: "custom", message: "not an IPv4 CIDR between /16 and /24" });
+    return;
+  }
+  const misaligned = alignment(c, v);
+  if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
+  else if (!PRIVATE_RANGES.some((p) => c.start >= p.start && c.start + c.size <= p.start + p.size)) {
+    ctx.addIssue({ code: "custom", message: "is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10); inside the VPC it would hide those internet addresses from the cluster, so choose e.g. 10.20.0.0/16" });
+  }
+});
+
+/** A range allowed to reach a public EKS endpoint, e.g. an office network. */
+export const publicCidr = z.string().superRefine((v, ctx) => {
+  const c = parseCidr(v);
+  if (!c) ctx.addIssue({ code: "custom", message: "not an IPv4 CIDR, e.g. \"203.0.113.0/24\" (or \"0.0.0.0/0\" for any address)" });
+  else {
+    const misaligned = alignment(c, v);
+    if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
+  }
+});
+
+// ---- Endpoint and node groups (refinements of one cluster) --------------------------------------
+
+interface Endpoint { public: boolean; private: boolean; publicCidrs?: string[] }
+
+/** EKS needs an endpoint; publicCidrs mean something only for a public one; nodes must reach one. */
+export function checkEndpoint(e: Endpoint, ctx: z.RefinementCtx): void {
+  if (!e.public && !e.private) {
+    ctx.addIssue({ code: "custom", message: "has neither a public nor a private endpoint, and EKS needs one; set private: true (reachable inside the VPC) or public: true" });
+    return;
+  }
+  if (e.publicCidrs === undefined) return;
+  if (!e.public) {
+    ctx.addIssue({ code: "custom", path: ["publicCidrs"], message: "limits who reaches the public endpoint, but public is false; remove publicCidrs or set public: true" });
+  } else if (e.publicCidrs.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["publicCidrs"], message: "is empty; list the ranges that may reach the public endpoint, or leave publicCidrs out to allow any address" });
+  } else if (!e.private && !e.publicCidrs.includes("0.0.0.0/0")) {
+    ctx.addIssue({ code: "custom", path: ["publicCidrs"], message: "keeps the nodes out: without a private endpoint they reach the API through the NAT gateways' addresses, which these ranges do not include; set private: true as well" });
+  }
+}
+
+/** Node group names are unique within a cluster (EKS refuses a second group of one name). */
+export function checkNodeGroupNames(groups: { name: string }[], ctx: z.RefinementCtx): void {
+  const names = groups.map((g) => g.name);
+  names.forEach((n, i) => {
+    if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: [i, "name"], input: n, message: `is also nodeGroups[${names.indexOf(n)}].name; node group names must be unique within a cluster` });
+  });
+}
+
+// ---- Flux ---------------------------------------------------------------------------------------
+
+/**
+ * Flux releases each Flux Operator release carries (`config/data/flux/v*` of its module, which the
+ * operator installs from): all carry 2.2.3 up to the release listed here (2.8.4 was never released).
+ */
+const FLUX_RELEASES = [
+  "2.2.3", "2.3.0", "2.4.0", "2.5.0", "2.5.1", "2.6.0", "2.6.1", "2.6.2", "2.6.3", "2.6.4",
+  "2.7.0", "2.7.1", "2.7.2", "2.7.3", "2.7.4", "2.7.5", "2.8.0", "2.8.1", "2.8.2", "2.8.3", "2.8.5", "2.8.6", "2.8.7", "2.8.8",
+  "2.9.0", "2.9.1", "2.9.2", "2.9.3", "2.9.4", "2.9.5",
+];
+export const NEWEST_FLUX_OF_OPERATOR: Record<string, string> = { "0.53.0": "2.9.0", "0.56.0": "2.9.3", "0.57.0": "2.9.3", "0.58.0": "2.9.4", "0.59.0": "2.9.5" };
+
+/** The operator matches the range with Masterminds/semver; node-semver stands in for the match after rewriting its extra operators. */
+const asNodeRange = (r: string) => r.replace(/,/g, " ").replace(/=>/g, ">=").replace(/=</g, "<=").replace(/~>/g, "~");
+
+/** platform:flux.version must be a range the operator can parse and that some release it carries satisfies. */
+function checkFluxVersion(stack: StackConfig, file: string): Problem[] {
+  const { version, operatorChartVersion: operator } = stack.flux;
+  const at = (message: string): Problem[] => [{ file, field: `${PLATFORM}:flux.version`, value: version, message }];
+  const error = mastermindsRangeError(version);
+  if (error) return at(`is not a semver range the Flux Operator can read (${error}); write e.g. "2.9.x"`);
+  const newest = NEWEST_FLUX_OF_OPERATOR[operator];
+  if (!newest) return []; // an operator release not in the table: only the 2.9 rule of the schema applies
+  const carried = FLUX_RELEASES.filter((r) => semver.lte(r, newest));
+  const range = semver.validRange(asNodeRange(version));
+  if (range && carried.some((r) => semver.satisfies(r, range))) return [];
+  return at(`matches no Flux release the Flux Operator ${operator} carries (${carried[0]} to ${newest}); use e.g. "2.9.x"`);
+}
+
+// ---- Rules across the stack ---------------------------------------------------------------------
+
+/** Namespaces the cluster or Flux own, where the program must not create (and later delete) its own. */
+const NOT_FOR_PLATFORM = ["default", "kube-system", "kube-public", "kube-node-lease", "flux-system"];
+
+/**
+ * Rules that need the whole validated stack: VPC ranges of a stack's clusters must not overlap (they
+ * could never be peered or share a transit gateway); the Sealed Secrets namespace is the
+ * controller's own; the Flux version is one the operator carries; an existing cluster's kubeconfig,
+ * when the stack names one, exists and has the context.
+ */
+export function checkStack(stack: StackConfig, file: string, projectDir: string): Problem[] {
+  const problems: Problem[] = [];
+  const clusters = stack.clusters.map((c, i) => ({ c, i }));
+  const vpcs = clusters.flatMap(({ c, i }) => ("vpcCidr" in c ? [{ i, name: c.name, cidr: c.vpcCidr, range: parseCidr(c.vpcCidr) }] : []));
+  for (const [k, a] of vpcs.entries()) {
+    for (const b of vpcs.slice(0, k)) {
+      if (a.range && b.range && overlaps(a.range, b.range)) {
+        problems.push({ file, field: `${PLATFORM}:clusters[${a.i}].vpcCidr`, value: a.cidr, message: `overlaps ${b.cidr}, the VPC of cluster ${b.name}; give each cluster of a stack its own range (e.g. 10.20.0.0/16, 10.30.0.0/16) so their networks can be connected` });
+      }
+    }
+  }
+  const ss = stack.sealedSecrets.namespace;
+  if (NOT_FOR_PLATFORM.includes(ss)) {
+    problems.push({ file, field: `${PLATFORM}:sealedSecrets.namespace`, value: ss, message: `belongs to ${ss === "flux-system" ? "Flux" : "Kubernetes"}; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use "sealed-secrets"` });
+  } else if (ss === stack.ingressNamespace) {
+    problems.push({ file, field: `${PLATFORM}:sealedSecrets.namespace`, value: ss, message: "is also platform:ingressNamespace; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use \"sealed-secrets\"" });
+  }
+  if (stack.ingressNamespace === "flux-system") {
+    problems.push({ file, field: `${PLATFORM}:ingressNamespace`, value: stack.ingressNamespace, message: "is Flux's namespace; name the namespace your ingress controller runs in, e.g. \"ingress-nginx\"" });
+  }
+  problems.push(...checkFluxVersion(stack, file));
+  for (const { c, i } of clusters) {
+    if ("existing" in c && c.existing.kubeconfig !== undefined) problems.push(...checkKubeconfig(c.existing, `${PLATFORM}:clusters[${i}].existing.kubeconfig`, file, projectDir));
+  }
+  return problems;
+}
+
+/**
+ * The kubeconfig a stack names for an existing cluster: it must exist, be a small regular file and
+ * hold the context. When the stack names none, the program uses $KUBECONFIG or ~/.kube/config,
+ * which belong to whoever runs it (a laptop, CI), so that one is left to the run.
+ */
+function checkKubeconfig(existing: { context: string; kubeconfig?: string }, field: string, file: string, projectDir: string): Problem[] {
+  const given = existing.kubeconfig!;
+  const at = (message: string): Problem[] => [{ file, field, value: given, message }];
+  if (given.startsWith("~")) return at("starts with ~, which is not expanded; write the full path");
+  const full = path.resolve(projectDir, given);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(full);
+  } catch {
+    return at("does not exist; write the path of the kubeconfig holding the context, e.g. the file `kind get kubeconfig` writes");
+  }
+  if (!st.isFile()) return at("is not a regular file; point to the kubeconfig file");
+  if (st.size > 4 * 1024 * 1024) return at(`is ${st.size} bytes, too big for a kubeconfig`);
+  let contexts: string[];
+  try {
+    const doc = parseYaml(fs.readFileSync(full, "utf8"), { maxAliasCount: 100 }) as { contexts?: { name?: unknown }[] } | null;
+    contexts = (Array.isArray(doc?.contexts) ? doc.contexts : []).map((x) => String(x?.name));
+  } catch {
+    return at("is not a kubeconfig (not YAML)");
+  }
+  if (!contexts.includes(existing.context)) {
+    return at(`has no context "${existing.context}" (it has ${contexts.length ? contexts.join(", ") : "none"}); fix existing.context, or point existing.kubeconfig to the file that has it`);
+  }
+  return [];
+}
+
+// ---- The stack file itself ----------------------------------------------------------------------
+
+/** What a Pulumi stack file may hold at its top level. */
+const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/**
+ * Config namespaces read by this program (`platform`) or its providers (each `@pulumi/<name>`
+ * dependency reads `<name>:` keys), and Pulumi's own `pulumi:`. A key in any other namespace is
+ * read by no one: a typo such as `platfrom:protectNamespaces` would silently leave prod unprotected.
+ */
+export function knownNamespaces(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  const providers = Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith("@pulumi/") && d !== "@pulumi/pulumi").map((d) => d.slice("@pulumi/".length));
+  return [PLATFORM, ...providers.sort(), "pulumi"];
+}
+
+/** Problems with the keys of a stack file: top-level keys, and config keys in no namespace anyone reads. */
+export function checkStackFileKeys(value: Record<string, unknown>, file: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const key of Object.keys(value).filter((k) => !STACK_FILE_KEYS.includes(k))) {
+    const guess = closest(key, STACK_FILE_KEYS);
+    problems.push({ file, field: key, message: `unknown top-level key; ${guess ? `did you mean "${guess}"?` : `a stack file holds ${STACK_FILE_KEYS.join(", ")}`}` });
+  }
+  const config = value.config;
+  if (config === undefined || config === null) return problems;
+  if (typeof config !== "object" || Array.isArray(config)) return [...problems, { file, field: "config", message: "must be a mapping of <namespace>:<key> entries, e.g. platform:stage: dev" }];
+  const namespaces = knownNamespaces();
+  for (const [key, v] of Object.entries(config)) {
+    const colon = key.indexOf(":");
+    if (colon < 0) {
+      problems.push({ file, field: `config.${key}`, message: `has no namespace, and Pulumi reads config keys as <namespace>:<key>; write ${PLATFORM}:${key}` });
+      continue;
+    }
+    const ns = key.slice(0, colon);
+    if (!namespaces.includes(ns)) {
+      const guess = closest(ns, namespaces);
+      problems.push({ file, field: key, message: `is in config namespace "${ns}", which nothing reads (this program reads ${PLATFORM}:, its providers ${namespaces.slice(1).join(":, ")}:)${guess ? `; did you mean ${guess}:${key.slice(colon + 1)}?` : ""}` });
+    } else if (key === "aws:region" && typeof v === "string" && !AWS_REGIONS.includes(v)) {
+      const guess = closest(v, [...AWS_REGIONS]);
+      problems.push({ file, field: key, value: v, message: `not an AWS region, e.g. "eu-west-1"${guess ? `; did you mean "${guess}"?` : ""}` });
+    }
+  }
+  return problems;
+}

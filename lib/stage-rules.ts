@@ -1,0 +1,91 @@
+import type { Problem } from "./errors";
+import { CONFIG_NAMESPACE } from "./project";
+import type { StageTenant } from "./resolve";
+import { imageAutomationCluster, isExisting, type StackConfig } from "./stack-schema";
+import type { Tenant } from "./tenants";
+
+/**
+ * Rules that tie tenant files to one stack: where image automation runs and which host names a
+ * tenant may serve. Problems stop the plan; notes are printed in the plan summary.
+ */
+
+const onStage = (tenants: Tenant[], stage: string) => tenants.filter((t) => t.stages.includes(stage) && !t.decommission);
+
+/** The image-automation cluster exists, and scanning ECR there needs IRSA (an EKS cluster of this program). */
+export function checkImageAutomation(stack: StackConfig, stackFile: string, tenants: Tenant[]): Problem[] {
+  const name = imageAutomationCluster(stack);
+  const cluster = stack.clusters.find((c) => c.name === name);
+  if (!cluster) {
+    return [{ file: stackFile, field: `${CONFIG_NAMESPACE}:imageAutomationCluster`, value: name, message: `is not a cluster of this stack; choose one of ${stack.clusters.map((c) => c.name).join(", ")}` }];
+  }
+  if (!isExisting(cluster)) return [];
+  return onStage(tenants, stack.stage).flatMap((t) =>
+    (t.imageAutomation?.images ?? []).flatMap((img, i) => img.ecr
+      ? [{ file: t.file, field: `imageAutomation.images[${i}].ecr`, value: img.ecr, message: `ECR scanning needs an EKS cluster (IRSA), but ${name}, where stage ${stack.stage} runs image automation, is an existing cluster; use "image:" with a registry it can reach` }]
+      : []),
+  );
+}
+
+/** A tenant host with `{stage}` replaced. */
+export const stageHost = (host: string, stage: string) => host.replaceAll("{stage}", stage);
+
+/** Whether `host` (or, for `*.x`, every name it allows) lies under `domain`. */
+function underDomain(host: string, domain: string): boolean {
+  const bare = host.startsWith("*.") ? host.slice(2) : host;
+  return bare === domain || bare.endsWith(`.${domain}`);
+}
+
+/**
+ * Ingress hosts: under a domain the stack allows, and each claimed by one tenant only (two teams
+ * serving one host would take each other's traffic). `*.x` overlaps every host under x.
+ */
+export function checkHosts(stack: StackConfig, stackFile: string, tenants: Tenant[]): Problem[] {
+  const problems: Problem[] = [];
+  const claims: { host: string; tenant: Tenant; field: string }[] = [];
+  for (const t of onStage(tenants, stack.stage)) {
+    t.hosts.forEach((pattern, i) => {
+      const host = stageHost(pattern, stack.stage);
+      const field = `hosts[${i}]`;
+      if (!stack.tenantDomains.some((d) => underDomain(host, d))) {
+        const allowed = stack.tenantDomains.length ? `one of ${stack.tenantDomains.join(", ")}` : "no domain yet";
+        problems.push({ file: t.file, field, value: pattern, message: `${host} is not under a domain stage ${stack.stage} gives tenants (${allowed}); use a host under it, or ask the platform team to add the domain to ${CONFIG_NAMESPACE}:tenantDomains in ${stackFile}` });
+        return;
+      }
+      claims.push({ host, tenant: t, field });
+    });
+  }
+  for (const [i, a] of claims.entries()) {
+    for (const b of claims.slice(i + 1)) {
+      if (a.tenant === b.tenant || !overlaps(a.host, b.host)) continue;
+      problems.push({ file: b.tenant.file, field: b.field, value: b.host, message: `overlaps ${a.host}, which ${a.tenant.file} (${a.field}) serves; a host belongs to one tenant` });
+    }
+  }
+  return problems;
+}
+
+function overlaps(a: string, b: string): boolean {
+  const covers = (w: string, h: string) => w.startsWith("*.") && h.endsWith(w.slice(1));
+  return a === b || covers(a, b) || covers(b, a);
+}
+
+/** Notes for the plan summary: image automation that will not change what the stage deploys. */
+export function imageAutomationNotes(t: StageTenant): string[] {
+  const ia = t.imageAutomation;
+  if (!ia) return [];
+  const notes: string[] = [];
+  const branch = ia.branch ?? t.source.branch;
+  if (branch !== t.source.branch) {
+    notes.push(`image automation pushes to ${branch}, not ${t.source.branch} which the stage deploys: updates arrive only through a pull request merging ${branch} into ${t.source.branch}`);
+  }
+  if (!inside(ia.path, t.source.path)) {
+    notes.push(`WARNING: image automation updates ${ia.path}, outside ${t.source.path} which the stage deploys: its commits change nothing here`);
+  }
+  return notes;
+}
+
+/** Whether repository path `p` lies inside folder `dir` (both relative to the repository root). */
+function inside(p: string, dir: string): boolean {
+  const norm = (x: string) => x.replace(/^\.?\/?/, "").replace(/\/+$/, "");
+  const [a, b] = [norm(p), norm(dir)];
+  return b === "" || a === b || a.startsWith(`${b}/`);
+}
