@@ -4,8 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 export interface ClusterNetworkArgs {
   /** IPv4 range of the VPC, split into one public and one private /20-ish subnet per zone. */
   cidr: string;
-  /** Number of availability zones to span; at least 2. */
-  availabilityZones: number;
+  /**
+   * Availability zone IDs to span (at least 2). IDs, not names or positions in the region's list:
+   * a zone that becomes impaired or an opted-in Local Zone must never shift subnets to other zones.
+   */
+  zoneIds: string[];
   /** Cluster name, used for the subnet tags EKS load balancers look up. */
   clusterName: string;
 }
@@ -22,24 +25,22 @@ export class ClusterNetwork extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:network:ClusterNetwork", name, {}, opts);
     const parent = { parent: this };
-    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent).names;
     const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } }, parent);
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id }, parent);
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] }, parent);
     const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;
     const publicIds: pulumi.Output<string>[] = [];
     const privateIds: pulumi.Output<string>[] = [];
-    for (let i = 0; i < args.availabilityZones; i++) {
-      const az = zones.apply((z) => z[i % z.length]);
+    for (const [i, zoneId] of args.zoneIds.entries()) {
       const pub = new aws.ec2.Subnet(`${name}-public-${i}`, {
-        vpcId: vpc.id, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, i * 2), mapPublicIpOnLaunch: false,
+        vpcId: vpc.id, availabilityZoneId: zoneId, cidrBlock: subnetCidr(args.cidr, i * 2), mapPublicIpOnLaunch: false,
         tags: { Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1", [clusterTag]: "shared" },
       }, parent);
       new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: pub.id, routeTableId: publicRoutes.id }, parent);
       const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: "vpc" }, parent);
       const nat = new aws.ec2.NatGateway(`${name}-nat-${i}`, { subnetId: pub.id, allocationId: eip.id }, { parent: this, dependsOn: [igw] });
       const priv = new aws.ec2.Subnet(`${name}-private-${i}`, {
-        vpcId: vpc.id, availabilityZone: az, cidrBlock: subnetCidr(args.cidr, i * 2 + 1),
+        vpcId: vpc.id, availabilityZoneId: zoneId, cidrBlock: subnetCidr(args.cidr, i * 2 + 1),
         tags: { Name: `${name}-private-${i}`, "kubernetes.io/role/internal-elb": "1", [clusterTag]: "shared" },
       }, parent);
       const privateRoutes = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }] }, parent);

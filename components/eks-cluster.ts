@@ -50,7 +50,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       ...(args.deployerRoleArn ? { assumeRoles: [{ roleArn: args.deployerRoleArn, sessionName: "eks-gitops-platform" }] } : {}),
     }, { parent: this });
     const inRegion = { parent: this, provider: awsProvider };
-    const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, availabilityZones: c.availabilityZones, clusterName: c.name }, { parent: this, providers: { aws: awsProvider } });
+    const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, zoneIds: c.availabilityZoneIds, clusterName: c.name }, { parent: this, providers: { aws: awsProvider } });
     const key = new aws.kms.Key(`${name}-secrets`, {
       description: `Envelope encryption of Kubernetes Secrets in ${c.name}`,
       enableKeyRotation: true,
@@ -86,6 +86,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
       managedPolicyArns: NODE_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`),
     }, inRegion);
+    const nodeGroups: eks.ManagedNodeGroup[] = [];
     for (const g of c.nodeGroups) {
       const template = new aws.ec2.LaunchTemplate(`${name}-${g.name}`, {
         description: `Nodes of ${c.name}/${g.name}`,
@@ -95,7 +96,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: g.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
         updateDefaultVersion: true,
       }, inRegion);
-      new eks.ManagedNodeGroup(`${name}-${g.name}`, {
+      nodeGroups.push(new eks.ManagedNodeGroup(`${name}-${g.name}`, {
         cluster,
         nodeGroupName: g.name,
         nodeRoleArn: nodeRole.arn,
@@ -104,12 +105,15 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         capacityType: g.capacityType,
         launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
         scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
-      }, inRegion);
+      }, inRegion));
     }
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.endpoint = cluster.core.endpoint;
     this.oidc = { arn: cluster.oidcProviderArn, url: cluster.oidcProviderUrl };
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+    // Everything installed on the cluster goes through this provider, so it waits for the nodes
+    // (charts and controllers need somewhere to run), and on destroy it, and all it installed
+    // (tenants and Flux objects first, by their own dependencies), goes before the nodes.
+    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: nodeGroups });
     this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidc: this.oidc, provider: this.provider });
   }
 }

@@ -151,6 +151,8 @@ function descriptionAt(schema: z.ZodType, path: string[]): string | undefined {
 
 /** The known name within two edits of `word` (a typo such as `qouta` for `quota`), if any. */
 export function closest(word: string, candidates: string[]): string | undefined {
+  // Names here are short; a long word is no typo of one, and comparing it would cost length² time.
+  if (word.length > 100) return undefined;
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
     const d = editDistance(word.toLowerCase(), c.toLowerCase());

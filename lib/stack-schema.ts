@@ -13,7 +13,6 @@ export const stackDefaults = {
   delivery: "gitops" as const,
   kubernetesVersion: "1.35",
   vpcCidr: "10.0.0.0/16",
-  availabilityZones: 2,
   logTypes: ["api", "audit", "authenticator"],
   fleetBranch: "main",
   fluxVersion: "2.9.x",
@@ -73,12 +72,22 @@ const nodeGroup = strict({
   error: "needs minSize <= desiredSize <= maxSize",
 });
 
+/** The zone-ID prefix of a region: `eu-west-1` → `euw1`, `ap-southeast-2` → `apse2`, `us-gov-west-1` → `usgw1`. */
+export function zoneIdPrefix(region: string): string | undefined {
+  const m = /^([a-z]{2})-(gov-)?(north|south|east|west|central|northeast|southeast|northwest|southwest)-(\d+)$/.exec(region);
+  if (!m) return undefined;
+  const direction = m[3].replace(/^(north|south)(east|west)$/, (_a, ns: string, ew: string) => ns[0] + ew[0]);
+  return `${m[1]}${m[2] ? "g" : ""}${direction.length <= 2 ? direction : direction[0]}${m[4]}`;
+}
+
 const eksCluster = strict({
   name: dnsLabel.describe("Cluster name, also the fleet folder clusters/<name>"),
   region: awsRegion.describe("AWS region, e.g. eu-west-1"),
   kubernetesVersion: eksKubernetesVersion.default(stackDefaults.kubernetesVersion),
   vpcCidr: vpcCidr.default(stackDefaults.vpcCidr).describe("Private IPv4 range of the cluster's VPC, /16 to /24, not overlapping another cluster's of the stack"),
-  availabilityZones: z.number().int().min(2, { error: "must be at least 2: EKS and a resilient node group need two zones" }).max(6).default(stackDefaults.availabilityZones),
+  availabilityZoneIds: z.array(z.string().regex(/^[a-z]{2,}[a-z]*\d+-az\d+$/, { error: "not an availability zone ID; zone IDs look like euw1-az1 (see `aws ec2 describe-availability-zones`, column ZoneId)" }))
+    .min(2, { error: "needs at least 2 zones: EKS and a resilient node group need two" }).max(6)
+    .describe("Availability zone IDs (not names: names differ between accounts) of the cluster's subnets, e.g. [euw1-az1, euw1-az2]; one public and one private subnet each"),
   endpoint: strict({
     public: z.boolean().default(true),
     private: z.boolean().default(true),
@@ -89,6 +98,12 @@ const eksCluster = strict({
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
   receiver: receiver.optional().describe("How GitHub reaches the Flux webhook receiver (host, ingress class, TLS); without it tenants' repositories are polled and no GitHub webhook is created"),
+}).superRefine((c, ctx) => {
+  const prefix = zoneIdPrefix(c.region);
+  c.availabilityZoneIds.forEach((id, i) => {
+    if (prefix && !id.startsWith(`${prefix}-`)) ctx.addIssue({ code: "custom", path: ["availabilityZoneIds", i], message: `is not a zone of ${c.region} (its zone IDs start with ${prefix}-)` });
+    if (c.availabilityZoneIds.indexOf(id) !== i) ctx.addIssue({ code: "custom", path: ["availabilityZoneIds", i], message: "is listed twice; each zone gets one public and one private subnet" });
+  });
 });
 
 const existingCluster = strict({

@@ -66,7 +66,7 @@ const helmRepository = strict({
 });
 
 const imagePolicy = z.union([
-  strict({ semver: z.string().min(1).describe("A semver range, e.g. \"^0.3.x-0\" or \">=1.0.0\"") }),
+  strict({ semver: z.string().min(1).describe("A semver range as Flux reads it (Masterminds/semver), e.g. \"^0.3.x-0\", \">=1.0.0 <2.0.0\" or \">=1.0.0, <2.0.0\"") }),
   strict({ numerical: strict({ order: z.enum(["asc", "desc"]).default("asc") }) }),
   strict({ alphabetical: strict({ order: z.enum(["asc", "desc"]).default("asc") }) }),
 ], { error: "must be one of { semver: \"<range>\" }, { numerical: { order: asc|desc } } or { alphabetical: { order: asc|desc } }" });
@@ -79,8 +79,8 @@ const image = strict({
   ecr: dnsLabel.optional().describe("Name of one of this tenant's `ecr` repositories to scan instead of `image`"),
   policy: imagePolicy,
   filterTags: strict({
-    pattern: z.string().min(1).describe("Regular expression tags must match, e.g. '^main-[a-f0-9]+-(?P<ts>[0-9]+)'"),
-    extract: z.string().optional().describe("Which named group to compare, e.g. '$ts'"),
+    pattern: z.string().min(1).describe("Regular expression in Go's RE2 syntax (no lookarounds or backreferences) that tags must match, e.g. '^main-[a-f0-9]+-(?P<ts>[0-9]+)'"),
+    extract: z.string().optional().describe("What to compare, from the pattern's groups (Go's Regexp.Expand), e.g. '$ts'"),
   }).optional(),
 });
 
@@ -107,8 +107,10 @@ const ecrRepository = z.union([
 const notifications = strict({
   slack: strict({
     channel: z.string().min(1).superRefine((v, ctx) => {
-      if (/^https?:\/\//i.test(v)) {
+      if (/^https?:\/\//i.test(v) || /hooks\.slack\.com\//i.test(v)) {
         ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a URL, and a Slack webhook URL is a secret (anyone holding it can post); write the channel name here, and give the URL with: pulumi config set --secret slackWebhook-<tenant> <url> (then rotate the webhook: it is in Git history)" });
+      } else if (v.length > 80 || /\s/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "is not a Slack channel name (no spaces, at most 80 characters); write e.g. \"team-a-deploys\"" });
       }
     }).describe("Slack channel; the webhook URL comes from the secret config key slackWebhook-<tenant>"),
   }).optional(),

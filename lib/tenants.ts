@@ -103,9 +103,17 @@ function checkLimits(file: string, at: string, quota: Tenant["quota"], limits: T
 }
 
 function checkNames(names: string[], t: Tenant, field: string): Problem[] {
+  const first = firstIndexes(names);
   return names.flatMap((n, i) =>
-    names.indexOf(n) !== i ? [{ file: t.file, field: `${field}[${i}].name`, value: n, message: "is used twice; names must be unique" }] : [],
+    first.get(n) !== i ? [{ file: t.file, field: `${field}[${i}].name`, value: n, message: "is used twice; names must be unique" }] : [],
   );
+}
+
+/** Where each value first occurs (a map, so that a list of thousands of entries is not checked in quadratic time). */
+function firstIndexes(values: string[]): Map<string, number> {
+  const first = new Map<string, number>();
+  values.forEach((v, i) => first.has(v) || first.set(v, i));
+  return first;
 }
 
 function checkImageAutomation(t: Tenant): Problem[] {
@@ -160,8 +168,9 @@ const UNSUPPORTED = {
 /** One ECR repository per name: the same name twice is one AWS repository (and one URN) claimed twice. */
 function checkEcrNames(t: Tenant): Problem[] {
   const names = ecrRepositories(t).map((r) => r.name);
+  const firsts = firstIndexes(names);
   return names.flatMap((n, i) => {
-    const first = names.indexOf(n);
+    const first = firsts.get(n)!;
     return first !== i ? [{ file: t.file, field: `ecr[${i}]`, value: n, message: `is also ecr[${first}]; the ECR repository ${t.name}/${n} can be declared once; remove one entry` }] : [];
   });
 }

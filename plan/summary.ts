@@ -19,7 +19,7 @@ export function summary(project: LoadedProject, registrations: Registration[], p
     } else {
       const groups = c.nodeGroups.map((g) => `${g.name} ${g.instanceTypes.join("/")} ${g.minSize}-${g.maxSize}`).join(", ");
       const endpoint = [c.endpoint.public && "public", c.endpoint.private && "private"].filter(Boolean).join("+");
-      lines.push(`  ${c.name}: EKS ${c.kubernetesVersion} in ${c.region}, ${c.availabilityZones} AZs, nodes ${groups}, endpoint ${endpoint}, KMS-encrypted secrets, logs ${c.logTypes.join(",")}${c.deletionProtection ? ", deletion protection" : ""}`);
+      lines.push(`  ${c.name}: EKS ${c.kubernetesVersion} in ${c.region}, zones ${c.availabilityZoneIds.join(",")}, nodes ${groups}, endpoint ${endpoint}, KMS-encrypted secrets, logs ${c.logTypes.join(",")}${c.deletionProtection ? ", deletion protection" : ""}`);
     }
     const image = c.name === imageAutomationCluster(s) && onStage.some((t) => t.imageAutomation && !t.decommission);
     lines.push(`  ${" ".repeat(c.name.length)}  Flux ${s.flux.version} (operator chart ${s.flux.operatorChartVersion}), multitenant lockdown, sync ${s.fleet.repository}@${s.fleet.branch}:clusters/${c.name}${image ? ", image automation" : ""}; Sealed Secrets ${s.sealedSecrets.chartVersion} with program-owned key`);

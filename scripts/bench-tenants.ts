@@ -24,7 +24,8 @@ export function prng(seed: number): () => number {
 }
 
 const WORDS = ["orders", "billing", "search", "catalog", "checkout", "payments", "ledger", "profile", "ingest", "reports", "notify", "gateway"];
-const GITHUB_OWNERS = ["acme", "acme-labs", "acme-data"];
+/** Repository owners when the caller gives none; a stack allows only its `platform:tenantRepositories` owners. */
+const DEFAULT_OWNERS = ["acme"];
 const TEAMS = ["team-a", "team-b", "team-shop", "team-data", "frontend-guild", "sre"];
 const HELM_REPOS = [
   { name: "bitnami", url: "https://charts.bitnami.com/bitnami" },
@@ -47,13 +48,16 @@ export interface TenantFeatures {
 
 export const tenantName = (i: number) => `t${String(i).padStart(5, "0")}-${WORDS[i % WORDS.length]}`;
 
-/** Tenant number i (0-based): the file content and what it uses. */
-export function syntheticTenant(i: number): { name: string; file: TenantFileInput; features: TenantFeatures } {
+/**
+ * Tenant number i (0-based): the file content and what it uses. `owners` are the GitHub owners its
+ * repository may belong to (one draw whatever their number, so the rest of the tenant is the same).
+ */
+export function syntheticTenant(i: number, owners: readonly string[] = DEFAULT_OWNERS): { name: string; file: TenantFileInput; features: TenantFeatures } {
   const r = prng(0x5eed0000 + i);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
   const name = tenantName(i);
-  const owner = pick(GITHUB_OWNERS);
+  const owner = pick(owners);
   const f: TenantFeatures = {
     helm: chance(0.35),
     imageAutomation: chance(0.25),
@@ -120,11 +124,11 @@ export function syntheticTenant(i: number): { name: string; file: TenantFileInpu
 }
 
 /** Writes tenants 0..count-1 into `dir` (created); returns how many tenants have each feature. */
-export function writeTenantSet(dir: string, count: number): Record<keyof TenantFeatures, number> {
+export function writeTenantSet(dir: string, count: number, owners: readonly string[] = DEFAULT_OWNERS): Record<keyof TenantFeatures, number> {
   fs.mkdirSync(dir, { recursive: true });
   const mix = { helm: 0, imageAutomation: 0, ecr: 0, slack: 0, commitStatus: 0, overrides: 0, isolationNone: 0, stagesOmitted: 0, webhookOff: 0 };
   for (let i = 0; i < count; i++) {
-    const { name, file, features } = syntheticTenant(i);
+    const { name, file, features } = syntheticTenant(i, owners);
     fs.writeFileSync(path.join(dir, `${name}.yaml`), `# synthetic tenant for npm run bench\n${stringify(file, { lineWidth: 0 })}`);
     for (const k of Object.keys(mix) as Array<keyof TenantFeatures>) if (features[k]) mix[k]++;
   }
@@ -134,11 +138,12 @@ export function writeTenantSet(dir: string, count: number): Record<keyof TenantF
 /** A stand-in ciphertext about as long as a real one sealed under a 4096-bit key. */
 const FAKE_CIPHERTEXT = `AgB${"x".repeat(720)}==`;
 
-/** Values a component would resolve for the builders (every secret the tenant may seal, its ECR URLs). */
+/** Values a component would resolve for the builders (every secret the tenant may seal, its ECR URLs and reader role). */
 export function fakeResolvedValues(t: StageTenant): ResolvedValues {
   const secrets = [names.deployKeySecret(t.name), names.webhookSecret(t.name), names.slackSecret(t.name), names.githubStatusSecret(t.name)];
   return {
     sealed: Object.fromEntries(secrets.map((s) => [s, { value: FAKE_CIPHERTEXT }])),
     ecrUrls: Object.fromEntries(t.ecr.map((e) => (typeof e === "string" ? e : e.name)).map((n) => [n, `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${t.name}/${n}`])),
+    ...(t.ecr.length > 0 ? { ecrReaderRoleArn: `arn:aws:iam::111122223333:role/${t.name}-image-reader` } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
@@ -105,6 +106,33 @@ function generatedCases(): Case[] {
     ]),
     stackCase("huge-file (generated)", hugeStack, [`Pulumi.dev.yaml: is ${hugeStack.length} bytes; files are limited to ${MAX_FILE_BYTES} bytes`]),
     stackCase("latin-1-bytes (generated)", latin1Stack, ["Pulumi.dev.yaml: is not valid UTF-8 text; save it as UTF-8"]),
+    ...fileKindCases(),
+  ];
+}
+
+/** Folder entries git cannot hold (a pipe), or should not (links, a sparse 1 GiB file). */
+function fileKindCases(): Case[] {
+  const withValidTenant = (make: (dir: string) => void) => {
+    const dir = tempDir("corpus");
+    fs.writeFileSync(path.join(dir, "app-a.yaml"), VALID_TENANT);
+    make(dir);
+    return dir;
+  };
+  const link = "is a symbolic link; tenant files must be regular files in the tenants folder (the file a pull request shows must be the file applied); copy the file instead of linking it";
+  const outside = path.join(tempDir("outside"), "app-c.yaml");
+  fs.writeFileSync(outside, VALID_TENANT.replace(/app-a/g, "app-c"));
+  return [
+    tenantCase("symlink-inside-the-folder (generated)", withValidTenant((d) => fs.symlinkSync("app-a.yaml", path.join(d, "app-b.yaml"))), [`tenants/app-b.yaml: ${link}`]),
+    tenantCase("symlink-outside-the-folder (generated)", withValidTenant((d) => fs.symlinkSync(outside, path.join(d, "app-c.yaml"))), [`tenants/app-c.yaml: ${link}`]),
+    tenantCase("symlink-dangling (generated)", withValidTenant((d) => fs.symlinkSync("/nonexistent/app-d.yaml", path.join(d, "app-d.yaml"))), [`tenants/app-d.yaml: ${link}`]),
+    tenantCase("named-pipe (generated)", withValidTenant((d) => {
+      const made = spawnSync("mkfifo", [path.join(d, "app-b.yaml")]);
+      if (made.status !== 0) throw new Error(`mkfifo: ${made.stderr}`);
+    }), ["tenants/app-b.yaml: is not a regular file (a named pipe) and is never opened; remove it"]),
+    tenantCase("sparse-1-GiB-file (generated)", withValidTenant((d) => {
+      fs.writeFileSync(path.join(d, "app-b.yaml"), "");
+      fs.truncateSync(path.join(d, "app-b.yaml"), 2 ** 30);
+    }), [`tenants/app-b.yaml: is ${2 ** 30} bytes; files are limited to ${MAX_FILE_BYTES} bytes`]),
   ];
 }
 

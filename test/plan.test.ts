@@ -7,6 +7,9 @@ import { manifestsFrom } from "../plan/manifests";
 import { runProgram } from "../plan/run";
 import { fleetFilesFrom, planFile, writePlan } from "../plan/write";
 import { STANDIN_SEALING_KEY_PEM } from "../plan/standin-keys";
+import { githubWrites, leastTime, summary } from "../plan/summary";
+import { loadProject } from "../lib/project";
+import { tempProject } from "./helpers/fixtures";
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "plan-test-"));
 const TENANTS = path.join(__dirname, "..", "tenants");
@@ -68,6 +71,23 @@ describe("offline plan", function () {
     const commit = p.resources.find((r: { name: string }) => r.name === "fleet.dev-euw1");
     assert.equal(commit.inputs.__provider, undefined, "a dynamic provider's serialized code is not plan content");
     assert.ok(p.resources.some((r: { provider?: string }) => r.provider?.includes("pulumi:providers:kubernetes")));
+  });
+
+  it("without a declared receiver the summary says tenants poll there and no webhook is created", async () => {
+    const dev = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8").replace(/^ {6}receiver:\n( {8}.*\n)+/m, "");
+    const project = loadProject({ projectDir: tempProject({ "Pulumi.dev.yaml": dev }), stack: "dev", tenantsDir: TENANTS });
+    const clusters = JSON.stringify(project.stack.clusters.map(({ receiver: _r, ...c }) => c));
+    const result = await runProgram({ stack: "dev", config: { "platform:clusters": clusters } });
+    const text = summary(project, result.registrations, planFile("dev", result.registrations, result.outputs), "out");
+    assert.match(text, /No webhook receiver declared on dev-euw1: tenants' repositories are polled there \(source\.interval\) and no GitHub webhook is created for them\./);
+    assert.match(text, /app-a: .*polls \(no receiver declared\)/);
+    assert.equal(githubWrites(result.registrations).detail.includes("webhooks"), false);
+  });
+
+  it("the least time for GitHub writes follows the per-minute limit, then the hourly one", () => {
+    assert.equal(leastTime(15), "1 min");
+    assert.equal(leastTime(400), "5 min");
+    assert.equal(leastTime(3010), "6 h 0 min", "500 in the first hour, then 500 an hour");
   });
 
   it("the summary names each cluster and each tenant with its key mode", () => {

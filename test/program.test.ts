@@ -34,7 +34,7 @@ import {
 interface ClusterConfig {
   name: string;
   region: string;
-  availabilityZones: number;
+  availabilityZoneIds: string[];
   endpoint: { public: boolean; private: boolean };
   adminRoleArns: string[];
   deletionProtection?: boolean;
@@ -166,11 +166,45 @@ describe("program: EKS clusters", () => {
           .filter((s) => s.name.startsWith(`${c.name}-network-private-`))
           .map((s) => received(plan, T.subnet, s.name).id)
           .sort();
-        assert.equal(privateIds.length, c.availabilityZones, c.name);
+        assert.equal(privateIds.length, c.availabilityZoneIds.length, c.name);
         const groups = registrationsOf(plan, T.nodeGroup).filter((g) => g.parent === registration(plan, T.eksCluster, `${c.name}-eks`).parent);
         assert.ok(groups.length > 0, `${c.name} has managed node groups`);
         for (const g of groups) assert.deepEqual([...(g.inputs.subnetIds as string[])].sort(), privateIds, g.name);
         assert.equal(registration(plan, T.eksCluster, `${c.name}-eks`).inputs.nodeAssociatePublicIpAddress, false, c.name);
+      }
+    });
+
+    it(`${stack}: node groups launch from a template requiring IMDSv2 with hop limit 1, so pods cannot reach the node's credentials`, async () => {
+      const plan = await planOf({ stack });
+      const templates = registrationsOf(plan, "aws:ec2/launchTemplate:LaunchTemplate");
+      for (const g of registrationsOf(plan, T.nodeGroup)) {
+        const template = templates.find((t) => t.name === g.name);
+        assert.ok(template, `${g.name} has its launch template`);
+        assert.deepEqual(template.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 }, g.name);
+        assert.deepEqual((g.inputs.launchTemplate as { id: unknown }).id, received(plan, "aws:ec2/launchTemplate:LaunchTemplate", g.name).id, `${g.name} uses it`);
+        assert.equal(g.inputs.diskSize, undefined, "the disk is the template's (EKS refuses both)");
+      }
+    });
+
+    it(`${stack}: the cluster's Kubernetes provider waits for every node group, so charts, Flux and tenants start on nodes and are destroyed before them`, async () => {
+      const plan = await planOf({ stack });
+      for (const c of clustersOf(stack)) {
+        const provider = registration(plan, "pulumi:providers:kubernetes", `${c.name}-k8s`);
+        const groups = registrationsOf(plan, T.nodeGroup).filter((g) => g.name.startsWith(`${c.name}-`));
+        assert.ok(groups.length > 0);
+        for (const g of groups) assert.ok(provider.dependsOn.includes(g.urn), `${c.name}'s provider waits for ${g.name}`);
+        for (const r of [registration(plan, T.fluxInstance, `${c.name}-flux-instance`), registration(plan, T.chart, `${c.name}-sealed-secrets-chart`)]) {
+          assert.ok(refersTo(r.provider, provider), `${r.name} is installed through that provider`);
+        }
+      }
+    });
+
+    it(`${stack}: the VPC CNI enforces NetworkPolicies (EKS leaves it off), so tenant isolation policies take effect`, async () => {
+      const plan = await planOf({ stack });
+      for (const c of clustersOf(stack)) {
+        const inputs = registration(plan, T.eksCluster, `${c.name}-eks`).inputs;
+        assert.equal(inputs.useDefaultVpcCni, false, "the managed VPC CNI add-on, configurable");
+        assert.equal((inputs.vpcCniOptions as { enableNetworkPolicy?: boolean }).enableNetworkPolicy, true, c.name);
       }
     });
 
@@ -183,13 +217,13 @@ describe("program: EKS clusters", () => {
         for (const s of subnets) {
           const tags = s.inputs.tags as Record<string, string>;
           const role = tags["kubernetes.io/role/elb"] ? "public" : tags["kubernetes.io/role/internal-elb"] ? "private" : "untagged";
-          const az = String(s.inputs.availabilityZone);
+          assert.equal(s.inputs.availabilityZone, undefined, "a zone by name (or by position in the region's list) can shift");
+          const az = String(s.inputs.availabilityZoneId);
           zones.set(az, [...(zones.get(az) ?? []), role].sort());
         }
         assert.ok(zones.size >= 2, `${c.name} spans ${zones.size} zone(s)`);
-        assert.equal(zones.size, c.availabilityZones, c.name);
+        assert.deepEqual([...zones.keys()].sort(), [...c.availabilityZoneIds].sort(), `${c.name}: exactly the zone IDs of its stack entry`);
         for (const [az, roles] of zones) {
-          assert.ok(az.startsWith(c.region), `${c.name}: zone ${az} is in ${c.region}`);
           assert.deepEqual(roles, ["private", "public"], `${c.name}: subnets in ${az}`);
         }
       }
@@ -544,6 +578,21 @@ describe("program: webhooks", () => {
       }
     });
   }
+});
+
+describe("program: clusters without a declared receiver", () => {
+  it("a cluster that does not declare how GitHub reaches its receiver gets no GitHub webhook, no Receiver and no receiver Ingress: tenants poll", async () => {
+    const clusters = (stackFile("dev").config["platform:clusters"] as Record<string, unknown>[]).map(({ receiver: _receiver, ...c }) => c);
+    const plan = await planOf({ stack: "dev", config: { "platform:clusters": JSON.stringify(clusters) } });
+    assert.deepEqual(registrationsOf(plan, T.webhook), []);
+    assert.deepEqual(registrationsOf(plan, T.randomPassword).filter((r) => r.name.endsWith("-webhook-token")), []);
+    for (const t of tenantsOn("dev")) {
+      const kinds = fileObjects(plan, `tenants/dev-euw1/${t.name}/objects.yaml`).map((o) => o.kind);
+      assert.ok(!kinds.includes("Receiver"), `${t.name} has no Receiver`);
+      assert.ok(kinds.includes("GitRepository"), `${t.name} still syncs (by polling)`);
+    }
+    assert.ok(!fileObjects(plan, "infrastructure/dev-euw1/objects.yaml").some((o) => o.kind === "Ingress"), "no receiver Ingress");
+  });
 });
 
 describe("program: stack config errors", () => {

@@ -1,0 +1,249 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { z } from "zod";
+import { checkQuotaCapacity, clusterBound, instanceBound } from "../lib/capacity";
+import { formatProblem } from "../lib/errors";
+import { compileGoRegex, expandReferences, mastermindsRangeError } from "../lib/go-syntax";
+import { closest } from "../lib/issues";
+import { loadProject } from "../lib/project";
+import { stackSchema } from "../lib/stack-schema";
+import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces, parseCidr } from "../lib/stack-rules";
+import { isIgnoredEntry } from "../lib/tenant-folder";
+import { tenantSchema } from "../lib/tenant-schema";
+import { loadTenants } from "../lib/tenants";
+import { MAX_FILE_BYTES, MAX_NESTING, parseYamlMapping } from "../lib/yaml-file";
+import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, tenantFrom } from "./helpers/fixtures";
+
+const shippedDev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const devWith = (edit: (s: string) => string) => {
+  const edited = edit(shippedDev);
+  assert.notEqual(edited, shippedDev, "the edit did not change the stack file");
+  return edited;
+};
+
+describe("the tenants folder rule", () => {
+  it("dotfiles, editor and merge leftovers and Markdown are the only entries ignored", () => {
+    for (const ignored of [".gitkeep", ".yamllint.yaml", ".app-a.yaml.swp", ".#app-a.yaml", "app-a.yaml~", "#app-a.yaml#", "app-a.yaml.swp", "app-a.yaml.bak", "app-a.yaml.orig", "app-a.yaml.rej", "app-a.yaml.tmp", "README.md", "NOTES.MD"]) {
+      assert.ok(isIgnoredEntry(ignored), ignored);
+    }
+    for (const read of ["app-a.yaml", "app-a.yml", "app-a.YAML", "app-a.json", "notes.txt", "team-b", "app-a"]) assert.ok(!isIgnoredEntry(read), read);
+  });
+
+  it("a folder of valid tenants with a README and editor files beside them loads with no problems", () => {
+    const { lines, tenants } = loadTenantFiles({ "app-a.yaml": stringify(minimalTenant("app-a")), "README.md": "# teams\n", ".app-a.yaml.swp": "\0", "app-a.yaml~": "broken: [" });
+    assert.deepEqual(lines, []);
+    assert.equal(tenants.length, 1);
+  });
+});
+
+describe("Go's syntax, as the validator reads it", () => {
+  it("named groups are read in Go's order, duplicates included (Go allows two groups of one name)", () => {
+    assert.deepEqual(compileGoRegex("(?P<a>x)(?<b>y)(z)(?P<a>w)"), { ok: true, groups: 4, names: ["a", "b", "a"] });
+  });
+
+  it("extract references follow Go's Expand: longest names, ${...}, $$ as a literal, a lone $ as text", () => {
+    assert.deepEqual(expandReferences("$ts"), ["ts"]);
+    assert.deepEqual(expandReferences("v${major}.$minor-$1x"), ["major", "minor", "1x"]);
+    assert.deepEqual(expandReferences("$$ts $ -$"), []);
+  });
+
+  it("the semver check refuses what Masterminds refuses before parsing: over 512 bytes, over 32 alternatives", () => {
+    assert.match(mastermindsRangeError(">=1.0.0 ".repeat(70)) ?? "", /longer than 512 bytes/);
+    assert.match(mastermindsRangeError(Array.from({ length: 33 }, () => "1").join(" || ")) ?? "", /more than 32 alternatives/);
+    assert.equal(mastermindsRangeError(Array.from({ length: 32 }, () => "1").join(" || ")), undefined);
+  });
+});
+
+describe("stack files: AWS, EKS and Flux facts", () => {
+  it("the regions are the AWS provider's own list, and a near miss is named", () => {
+    for (const r of ["eu-west-1", "us-east-1", "ap-southeast-5", "us-gov-west-1", "cn-north-1"]) assert.ok(AWS_REGIONS.includes(r), r);
+    assert.equal(closest("eu-wset-1", [...AWS_REGIONS]), "eu-west-1");
+  });
+
+  it("the Kubernetes versions offered include the one the stacks and the real-engine harness run", () => {
+    assert.ok(EKS_KUBERNETES_VERSIONS.includes("1.35"));
+  });
+
+  it("config namespaces are this program's and its providers' (read from package.json), and Pulumi's", () => {
+    assert.deepEqual(knownNamespaces(), ["platform", "aws", "eks", "github", "kubernetes", "random", "tls", "pulumi"]);
+  });
+
+  it("a misspelt config namespace is refused under pulumi up too, where Pulumi passes only the keys it understood", () => {
+    const dir = tempProject({ "Pulumi.dev.yaml": devWith((s) => s.replace("  platform:delivery: gitops\n", "  platform:delivery: gitops\n  Platform:protectNamespaces: true\n")) });
+    const config = Object.fromEntries(Object.entries((parseYamlMapping(shippedDev, "x").value as { config: Record<string, unknown> }).config)
+      .filter(([k]) => k.startsWith("platform:")).map(([k, v]) => [k.slice("platform:".length), v]));
+    assert.deepEqual(projectProblems({ projectDir: dir, stack: "dev", config }), [
+      'Pulumi.dev.yaml: Platform:protectNamespaces: is in config namespace "Platform", which nothing reads (this program reads platform:, its providers aws:, eks:, github:, kubernetes:, random:, tls:, pulumi:); did you mean platform:protectNamespaces?',
+    ]);
+  });
+
+  it("CIDRs are parsed strictly: octets up to 255 without leading zeros, a prefix up to 32", () => {
+    assert.deepEqual(parseCidr("10.20.0.0/16"), { address: 0x0a140000, start: 0x0a140000, bits: 16, size: 65536 });
+    for (const bad of ["10.20.0.0", "10.256.0.0/16", "10.020.0.0/16", "10.20.0.0/33", "10.20.0/16", " 10.20.0.0/16", "::/0"]) assert.equal(parseCidr(bad), undefined, bad);
+  });
+
+  it("two clusters of one stack left at the default VPC range overlap and are refused", () => {
+    const cluster = shippedDev.slice(shippedDev.indexOf("    - name: dev-euw1"));
+    const twice = devWith((s) => (s + cluster.replace("dev-euw1", "dev-euw2")).replace(/      vpcCidr: .*\n/g, ""));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": twice }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:clusters[1].vpcCidr ("10.0.0.0/16"): overlaps 10.0.0.0/16, the VPC of cluster dev-euw1; give each cluster of a stack its own range (e.g. 10.20.0.0/16, 10.30.0.0/16) so their networks can be connected',
+    ]);
+  });
+
+  it("an existing cluster's kubeconfig, when the stack names one, must hold its context; one that does is accepted", () => {
+    const dir = tempDir("kube");
+    fs.writeFileSync(path.join(dir, "config"), "apiVersion: v1\nkind: Config\ncontexts:\n  - name: kind-platform\n    context: {cluster: kind, user: kind}\n");
+    const stack = (context: string) => devWith((s) => s.slice(0, s.indexOf("    - name: dev-euw1")) + `    - name: dev-local\n      existing: {context: ${context}, kubeconfig: ${path.join(dir, "config")}}\n`);
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack("kind-platform") }), stack: "dev" }), []);
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack("kind-other") }), stack: "dev" }), [
+      `Pulumi.dev.yaml: platform:clusters[0].existing.kubeconfig ("${path.join(dir, "config")}"): has no context "kind-other" (it has kind-platform); fix existing.context, or point existing.kubeconfig to the file that has it`,
+    ]);
+  });
+});
+
+describe("quotas no cluster of the stage could ever hold", () => {
+  /** Published sizes (vCPUs, GiB) of one type of each family the bound knows. */
+  const PUBLISHED: [string, number, number][] = [
+    ["t3.nano", 2, 0.5], ["t3.medium", 2, 4], ["t3.large", 2, 8], ["t4g.2xlarge", 8, 32], ["a1.4xlarge", 16, 32], ["m5.large", 2, 8], ["m6i.xlarge", 4, 16],
+    ["m7i-flex.8xlarge", 32, 128], ["c5n.18xlarge", 72, 192], ["c7gn.16xlarge", 64, 128], ["r5.24xlarge", 96, 768], ["r7iz.32xlarge", 128, 1024],
+    ["z1d.12xlarge", 48, 384], ["i3en.24xlarge", 96, 768], ["im4gn.16xlarge", 64, 256], ["is4gen.8xlarge", 32, 192], ["d3en.12xlarge", 48, 192],
+    ["h1.16xlarge", 64, 256], ["g6e.xlarge", 4, 32], ["gr6.8xlarge", 32, 256], ["p4d.24xlarge", 96, 1152], ["p5.48xlarge", 192, 2048],
+    ["inf2.48xlarge", 192, 768], ["trn1.32xlarge", 128, 512], ["dl1.24xlarge", 96, 768], ["vt1.24xlarge", 96, 192], ["f1.16xlarge", 64, 976],
+    ["hpc6id.32xlarge", 64, 1024], ["x1e.32xlarge", 128, 3904], ["x2iedn.32xlarge", 128, 4096], ["x8g.48xlarge", 192, 3072],
+    ["u-6tb1.56xlarge", 224, 6144], ["u7i-12tb.224xlarge", 896, 12288], ["m7i.metal-48xl", 192, 768],
+  ];
+
+  it("the bound read from an instance type's name is never below its published size", () => {
+    for (const [type, vcpus, gib] of PUBLISHED) {
+      const b = instanceBound(type);
+      assert.ok(b, `${type}: no bound`);
+      assert.ok(b.vcpus >= vcpus && b.memoryGiB >= gib, `${type}: bound ${b.vcpus} vCPUs / ${b.memoryGiB} GiB is below ${vcpus} / ${gib}`);
+    }
+  });
+
+  it("a type whose name does not tell (bare metal, an unknown family) gives no bound, and nothing is refused for its cluster", () => {
+    for (const t of ["m5.metal", "mac1.metal", "q9.large"]) assert.equal(instanceBound(t), undefined, t);
+    const stack = loadProject({ projectDir: tempProject({ "Pulumi.dev.yaml": devWith((s) => s.replace("[t3.large]", "[m5.metal]")) }), stack: "dev" }).stack;
+    assert.equal(clusterBound(stack.clusters[0]), undefined);
+    assert.deepEqual(checkQuotaCapacity(stack, "Pulumi.dev.yaml", [tenantFrom({ ...minimalTenant("app-a"), quota: { cpu: "5000", memory: "100Ti" } })]), []);
+  });
+
+  it("a quota above the largest cluster of the stage is refused, a quota within it is not, and an existing cluster turns the check off", () => {
+    const { stack } = loadProject({ projectDir: ROOT, stack: "prod" });
+    assert.deepEqual(stack.clusters.map((c) => clusterBound(c)), ["prod-euw1", "prod-use1"].map((cluster) => ({ cluster, vcpus: 36, memoryGiB: 144, nodes: "9 × m6i.xlarge" })));
+    const t = (cpu: string, memory: string) => tenantFrom({ ...minimalTenant("app-a"), quota: { cpu, memory } });
+    assert.deepEqual(checkQuotaCapacity(stack, "Pulumi.prod.yaml", [t("36", "144Gi")]), []);
+    assert.deepEqual(checkQuotaCapacity(stack, "Pulumi.prod.yaml", [t("37", "145Gi")]).map(formatProblem), [
+      'tenants/app-a.yaml: quota.cpu ("37"): is more CPU than any cluster of stage prod can ever hold (prod-euw1: at most 36 vCPUs with 9 × m6i.xlarge nodes); lower it, or raise the node groups\' maxSize in Pulumi.prod.yaml',
+      'tenants/app-a.yaml: quota.memory ("145Gi"): is more memory than any cluster of stage prod can ever hold (prod-euw1: at most 144Gi with 9 × m6i.xlarge nodes); lower it, or raise the node groups\' maxSize in Pulumi.prod.yaml',
+    ]);
+    const withExisting = { ...stack, clusters: [...stack.clusters, { name: "lab", existing: { context: "kind-lab" } }] };
+    assert.deepEqual(checkQuotaCapacity(withExisting, "Pulumi.prod.yaml", [t("37", "145Gi")]), []);
+  });
+});
+
+/**
+ * Hostile input. Every input here is as large as a file may be (or shaped to explode), so a
+ * validator that is super-linear cannot finish: a quadratic pass over 256 KiB is ~10^10 steps, an
+ * exponential one never ends, and an expanded alias bomb would need ~10^9 nodes. The assertions are
+ * on what is reported; a regression shows as this suite's timeout or an out-of-memory crash, not as
+ * a measured time.
+ */
+describe("hostile input cannot hang the plan or grow memory without end", () => {
+  const N = MAX_FILE_BYTES;
+
+  /** Every regular expression in the tenant and stack schemas (walked through zod's definitions). */
+  function schemaPatterns(schema: z.ZodType): RegExp[] {
+    const found = new Set<RegExp>();
+    const seen = new Set<unknown>();
+    const visit = (node: unknown): void => {
+      if (!node || typeof node !== "object" || seen.has(node)) return;
+      seen.add(node);
+      const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) return;
+      if (def.pattern instanceof RegExp) found.add(def.pattern);
+      for (const v of Object.values(def)) {
+        if (Array.isArray(v)) v.forEach(visit);
+        else if (v && typeof v === "object" && !(v instanceof RegExp)) {
+          if ((v as { _zod?: unknown })._zod) visit(v);
+          else Object.values(v).forEach(visit);
+        }
+      }
+    };
+    visit(schema);
+    return [...found];
+  }
+
+  it("no validator regex backtracks on long adversarial strings built from its own characters", () => {
+    const patterns = [...schemaPatterns(tenantSchema), ...schemaPatterns(stackSchema)];
+    assert.ok(patterns.length >= 15, `found only ${patterns.length} patterns in the schemas`);
+    for (const re of patterns) {
+      const own = [...new Set(re.source.replace(/\\[dswDSW]|\\./g, "").replace(/[\^$()[\]{}?*+|]/g, ""))].slice(0, 12);
+      const alphabet = [...new Set([...own, "a", "0", "-", ".", "/", ":", " "])];
+      const pumps = [...alphabet, ...alphabet.flatMap((a) => ["a", "."].map((b) => a + b))];
+      for (const pump of pumps) {
+        for (const tail of ["", "!"]) re.test(pump.repeat(Math.floor(N / 16 / pump.length)) + tail);
+      }
+    }
+  });
+
+  it("every string field of a tenant file, given a value of hundreds of kilobytes, is refused at once", () => {
+    const long = `${"a-".repeat(N / 4)}!`;
+    const fields: Record<string, unknown>[] = [
+      { name: long }, { namespace: long }, { owners: [long] }, { stages: [long] },
+      { source: { repository: long } }, { source: { repository: "acme/app-a", branch: long } }, { source: { repository: "acme/app-a", path: long } },
+      { source: { repository: "acme/app-a", interval: `${"1".repeat(N / 2)}` } }, { quota: { cpu: `${"1".repeat(N / 2)}x`, memory: "1Gi" } },
+      { helmRepositories: [{ name: "x", url: `https://${"a@".repeat(N / 4)}` }] },
+      { imageAutomation: { path: "./", images: [{ name: "w", image: `${"a/".repeat(N / 4)}!`, policy: { semver: long } }] } },
+      { notifications: { slack: { channel: `http${"s:/".repeat(N / 6)}` } } },
+    ];
+    for (const change of fields) {
+      const text = stringify({ ...minimalTenant("app-a"), ...change }, { lineWidth: 0 });
+      const lines = loadTenantFiles({ "app-a.yaml": text }).lines;
+      assert.ok(lines.length >= 1, `accepted: ${Object.keys(change)[0]}`);
+    }
+  });
+
+  it("a regular expression or semver range as large as a file allows is judged in linear time", () => {
+    assert.equal(compileGoRegex(`${"(a|aa)*".repeat(N / 64)}$`).ok, true);
+    assert.match(mastermindsRangeError(`${">=1.0.0 ".repeat(N / 8)}`) ?? "", /longer than 512 bytes/);
+    assert.match(mastermindsRangeError(`${"1.".repeat(200)}x`) ?? "", /not a constraint/);
+  });
+
+  it("a billion-laughs alias bomb is refused without being expanded, whatever the anchors are named", () => {
+    for (const name of ["a", "ä", "x-1"]) {
+      const levels = Array.from({ length: 10 }, (_, i) => `l${i}: &${name}${i} [${Array.from({ length: 10 }, () => (i === 0 ? "lol" : `*${name}${i - 1}`)).join(", ")}]`);
+      assert.deepEqual(parseYamlMapping(`${levels.join("\n")}\n`, "f.yaml").problems.map(formatProblem), ["f.yaml: uses YAML anchors or aliases (&name / *name); write the values out so a reviewer sees them"]);
+    }
+  });
+
+  it("nesting deeper than any real field is one problem, in flow or block style, however deep", () => {
+    const deep = `${MAX_NESTING + 1} levels`;
+    for (const depth of [MAX_NESTING + 1, 1000, 20_000]) {
+      const flow = `a: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+      const lines = parseYamlMapping(flow, "f.yaml").problems.map(formatProblem);
+      assert.equal(lines.length, 1, `${depth}: ${lines.join("\n")}`);
+      assert.match(lines[0], /nests values (more than|too deeply)/, deep);
+    }
+    const block = Array.from({ length: 700 }, (_, i) => `${" ".repeat(i)}k:`).join("\n");
+    assert.equal(parseYamlMapping(`${block} 1\n`, "f.yaml").problems.length, 1);
+  });
+
+  it("a file of tens of thousands of syntax errors, or of keys as long as YAML allows, is one problem", () => {
+    const errors = parseYamlMapping("a: [\n".repeat(N / 12), "f.yaml").problems.map(formatProblem);
+    assert.deepEqual(errors, ["f.yaml: line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]"]);
+    const longKey = `${"k".repeat(1000)}${" ".repeat(N / 2 - 2000)}x: 1\n`;
+    assert.equal(parseYamlMapping(longKey + longKey, "f.yaml").problems.length, 1);
+  });
+
+  it("hundreds of unknown fields with the longest names YAML allows are reported without comparing them to every known field", () => {
+    const dir = tempDir("tenants");
+    const keys = Array.from({ length: 200 }, (_, i) => `${String(i).padStart(4, "0")}${"q".repeat(1000)}: 1\n`).join("");
+    fs.writeFileSync(path.join(dir, "app-a.yaml"), `${stringify(minimalTenant("app-a"))}${keys}`);
+    const lines = loadTenants(dir, CHECK_CONTEXT, "tenants").problems.map(formatProblem);
+    assert.equal(lines.length, 200);
+    for (const l of lines) assert.match(l, /: unknown field; allowed fields here: /);
+  });
+});
