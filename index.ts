@@ -14,6 +14,7 @@ import { TenantRegistry } from "./components/tenant-registry";
 import { platformConfig, platformSecrets } from "./lib/config";
 import { isValidationError, ValidationError } from "./lib/errors";
 import { clusterContexts } from "./lib/objects/context";
+import { addonObjects } from "./lib/objects/addons";
 import { platformObjects } from "./lib/objects/platform";
 import { loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
 import { removalProblems, tenantKey, type PreviousTenant } from "./lib/removal";
@@ -67,9 +68,14 @@ export = async () => {
     const clusterConfig = stack.clusters.find((c) => c.name === ctx.cluster)!;
     const cluster: PlatformCluster = isExisting(clusterConfig)
       ? new ExistingCluster(clusterConfig.name, { config: clusterConfig })
-      : new EksCluster(clusterConfig.name, { config: clusterConfig, deployerRoleArn: stack.deployerRoleArn });
+      : new EksCluster(clusterConfig.name, {
+        config: clusterConfig,
+        deployerRoleArn: stack.deployerRoleArn,
+        addons: { versions: stack.addons, zones: stack.dns?.zones, extraHosts: ctx.receiver ? [ctx.receiver.host] : [] },
+      });
     const onCluster = { provider: cluster.provider };
     const platform = platformObjects(ctx);
+    const addons = cluster.addonValues?.apply(addonObjects);
 
     const sealing = new SealedSecretsController(`${ctx.cluster}-sealed-secrets`, stack.sealedSecrets, onCluster);
     const flux = new FluxBootstrap(`${ctx.cluster}-flux`, {
@@ -85,7 +91,7 @@ export = async () => {
     const controllers = [flux.instance, sealing.chart];
 
     if (stack.delivery === "direct") {
-      new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: platform }, { ...onCluster, dependsOn: controllers });
+      new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: pulumi.output(addons ?? []).apply((a) => [...platform, ...a]) }, { ...onCluster, dependsOn: controllers });
     }
 
     const tenantFiles: Record<string, pulumi.Input<string>> = {};
@@ -119,7 +125,7 @@ export = async () => {
       };
     }
     // The cluster's whole tree in one commit: the tenants index never lists a folder ahead of it.
-    const files = { ...fleetFiles({ cluster: ctx.cluster, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, platformObjects: platform, tenants: onStage.map((t) => t.name) }), ...tenantFiles };
+    const files = { ...fleetFiles({ cluster: ctx.cluster, delivery: stack.delivery, syncInterval: stack.flux.syncInterval, platformObjects: platform, addonObjects: addons, tenants: onStage.map((t) => t.name) }), ...tenantFiles };
     new FleetCommit(`fleet.${ctx.cluster}`, {
       apiUrl: git.apiUrl,
       owner: fleetOwner,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { subnetCidr } from "../lib/network";
 
 export interface ClusterNetworkArgs {
   /** IPv4 range of the VPC, split into one public and one private /20-ish subnet per zone. */
@@ -53,12 +54,4 @@ export class ClusterNetwork extends pulumi.ComponentResource {
     this.privateSubnetIds = privateIds;
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: publicIds, privateSubnetIds: privateIds });
   }
-}
-
-/** The `index`-th block of 1/16 of the VPC range (a /20 in a /16): room for 8 zones. */
-export function subnetCidr(vpcCidr: string, index: number): string {
-  const [base, bits] = vpcCidr.split("/");
-  const prefix = Number(bits) + 4;
-  const ip = base.split(".").reduce((acc, o) => acc * 256 + Number(o), 0) + index * 2 ** (32 - prefix);
-  return `${[24, 16, 8, 0].map((s) => Math.floor(ip / 2 ** s) % 256).join(".")}/${prefix}`;
 }

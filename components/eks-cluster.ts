@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksClusterConfig } from "../lib/stack-schema";
+import type { EksClusterConfig, StackConfig } from "../lib/stack-schema";
+import type { AddonValues } from "../lib/objects/addons";
+import { ClusterAddons } from "./cluster-addons";
 import { ClusterNetwork } from "./cluster-network";
 
 export interface EksClusterArgs {
@@ -10,6 +12,8 @@ export interface EksClusterArgs {
   config: EksClusterConfig;
   /** IAM role that creates the cluster and that the Kubernetes provider assumes; @default the caller's identity */
   deployerRoleArn?: string;
+  /** The shared add-ons: versions, the stage's DNS zones (none: no ExternalDNS or certificate), and hosts beyond `*.<zone>` to certify. */
+  addons: { versions: StackConfig["addons"]; zones?: { domain: string; hostedZoneId: string }[]; extraHosts: string[] };
 }
 
 /** What the rest of the program needs from a cluster, EKS or existing. */
@@ -21,6 +25,8 @@ export interface PlatformCluster {
   readonly kubeconfig: pulumi.Output<string>;
   /** IRSA: the cluster's OIDC provider, for IAM roles of in-cluster service accounts. */
   readonly oidc?: { arn: pulumi.Output<string>; url: pulumi.Output<string> };
+  /** What the shared add-ons' objects need (EKS clusters only). */
+  readonly addonValues?: pulumi.Output<AddonValues>;
 }
 
 const CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
@@ -38,6 +44,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
   declare readonly endpoint: pulumi.Output<string>;
   declare readonly kubeconfig: pulumi.Output<string>;
   declare readonly oidc: { arn: pulumi.Output<string>; url: pulumi.Output<string> };
+  declare readonly addonValues: pulumi.Output<AddonValues>;
 
   constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:cluster:EksCluster", name, {}, opts);
@@ -110,10 +117,21 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.endpoint = cluster.core.endpoint;
     this.oidc = { arn: cluster.oidcProviderArn, url: cluster.oidcProviderUrl };
+    const addons = new ClusterAddons(`${name}-addons`, {
+      clusterName: c.name,
+      region: c.region,
+      eksClusterName: cluster.eksCluster.name,
+      vpcId: network.vpcId,
+      oidc: this.oidc,
+      versions: args.addons.versions,
+      zones: args.addons.zones,
+      extraHosts: args.addons.extraHosts,
+    }, { parent: this, providers: { aws: awsProvider } });
+    this.addonValues = addons.values;
     // Everything installed on the cluster goes through this provider, so it waits for the nodes
     // (charts and controllers need somewhere to run), and on destroy it, and all it installed
     // (tenants and Flux objects first, by their own dependencies), goes before the nodes.
     this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: nodeGroups });
-    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidc: this.oidc, provider: this.provider });
+    this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, oidc: this.oidc, provider: this.provider, addonValues: this.addonValues });
   }
 }

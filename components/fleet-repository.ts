@@ -35,7 +35,9 @@ export interface FleetClusterFiles {
   delivery: StackConfig["delivery"];
   syncInterval: string;
   /** Cluster-wide objects delivered through `infrastructure/<cluster>` (gitops only). */
-  platformObjects: K8sObject[];
+  platformObjects: pulumi.Input<K8sObject[]>;
+  /** The EKS cluster's shared add-ons, delivered through `infrastructure/<cluster>/addons` (gitops only). */
+  addonObjects?: pulumi.Input<K8sObject[]>;
   /** Tenants with a folder under `tenants/<cluster>` (gitops only). */
   tenants: string[];
 }
@@ -44,13 +46,14 @@ export interface FleetClusterFiles {
 export const clusterPrefixes = (cluster: string) => [`clusters/${cluster}/`, `${fleetPaths.infrastructureDir(cluster)}/`, `${fleetPaths.tenantsDir(cluster)}/`];
 
 /** Every platform-owned file of one cluster in the fleet repository, by path. */
-export function fleetFiles(c: FleetClusterFiles): Record<string, string> {
+export function fleetFiles(c: FleetClusterFiles): Record<string, pulumi.Input<string>> {
   const entryDir = `clusters/${c.cluster}`;
   if (c.delivery === "direct") return { [`${entryDir}/kustomization.yaml`]: kustomizationFile([]) };
   return {
     [`${entryDir}/kustomization.yaml`]: kustomizationFile(["platform.yaml"]),
-    [fleetPaths.entryPoints(c.cluster)]: toYaml(fleetEntryPoints(c.cluster, c.syncInterval)),
-    ...objectFolder(fleetPaths.infrastructureDir(c.cluster), toYaml(c.platformObjects)),
+    [fleetPaths.entryPoints(c.cluster)]: toYaml(fleetEntryPoints(c.cluster, c.syncInterval, c.addonObjects !== undefined)),
+    ...objectFolder(fleetPaths.infrastructureDir(c.cluster), pulumi.output(c.platformObjects).apply((o) => toYaml(o as K8sObject[]))),
+    ...(c.addonObjects ? objectFolder(fleetPaths.addonsDir(c.cluster), pulumi.output(c.addonObjects).apply((o) => toYaml(o as K8sObject[]))) : {}),
     ...tenantsIndex(c.cluster, c.tenants),
   };
 }

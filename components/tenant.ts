@@ -11,6 +11,7 @@ import { GITHUB } from "../lib/git-host";
 import { scansEcr } from "../lib/objects/image";
 import { namespace, tenantObjects } from "../lib/objects/tenant";
 import type { StageTenant } from "../lib/resolve";
+import { ecrReadPolicy, irsaTrust } from "../lib/iam";
 import { sealData } from "../lib/sealing";
 import type { DeployKey } from "./tenant-deploy-keys";
 
@@ -129,7 +130,7 @@ export class Tenant extends pulumi.ComponentResource {
     const role = new aws.iam.Role(`${name}-ecr-reader`, {
       namePrefix: "flux-ecr-reader-",
       description: `Flux reads the ECR repositories of tenant ${t.name} (${t.namespace}/${names.imageReader(t.name)})`,
-      assumeRolePolicy: pulumi.all([ecr.oidc.arn, ecr.oidc.url]).apply(([arn, url]) => ecrReaderTrust(arn, url, t.namespace, names.imageReader(t.name))),
+      assumeRolePolicy: pulumi.all([ecr.oidc.arn, ecr.oidc.url]).apply(([arn, url]) => irsaTrust(arn, url, t.namespace, names.imageReader(t.name))),
       tags: { tenant: t.name },
     }, { parent: this });
     new aws.iam.RolePolicy(`${name}-ecr-read`, {
@@ -138,31 +139,6 @@ export class Tenant extends pulumi.ComponentResource {
     }, { parent: this });
     return role;
   }
-}
-
-/** Trust: only `system:serviceaccount:<namespace>:<serviceAccount>` of this cluster's OIDC issuer, for STS. */
-export function ecrReaderTrust(oidcArn: string, oidcUrl: string, namespace: string, serviceAccount: string): string {
-  const issuer = oidcUrl.replace(/^https:\/\//, "");
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: { Federated: oidcArn },
-      Action: "sts:AssumeRoleWithWebIdentity",
-      Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
-    }],
-  });
-}
-
-/** Read these repositories; logging in to ECR cannot be scoped to a repository. */
-export function ecrReadPolicy(repositoryArns: string[]): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-      { Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:ListImages", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [...repositoryArns].sort() },
-    ],
-  });
 }
 
 function required(value: pulumi.Input<string> | undefined, what: string): pulumi.Output<string> {

@@ -9,6 +9,7 @@ import type { K8sObject } from "./objects/meta";
 export const fleetPaths = {
   entryPoints: (cluster: string) => `clusters/${cluster}/platform.yaml`,
   infrastructureDir: (cluster: string) => `infrastructure/${cluster}`,
+  addonsDir: (cluster: string) => `infrastructure/${cluster}/addons`,
   tenantsDir: (cluster: string) => `tenants/${cluster}`,
   tenantDir: (cluster: string, tenant: string) => `tenants/${cluster}/${tenant}`,
 };

@@ -34,7 +34,7 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
     }
     case "invalid_type":
       if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
-      return [at(issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}, not ${kindOf(value)}` : issue.message)];
+      return [at(issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}, not ${kindOf(value)}${quoteHint(issue.expected, value)}` : issue.message)];
     case "invalid_value":
       return [at(`must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`)];
     case "too_small":
@@ -85,6 +85,15 @@ export function valueAt(input: unknown, path: (string | number)[]): unknown {
     cur = (cur as Record<string, unknown>)[p as string];
   }
   return cur;
+}
+
+/**
+ * YAML reads an unquoted `1.30` as the number 1.3 and `yes`/`on` (YAML 1.1) or `true` as booleans:
+ * where text was meant, the fix is quotes.
+ */
+function quoteHint(expected: string, value: unknown): string {
+  if (expected !== "string" || (typeof value !== "number" && typeof value !== "boolean")) return "";
+  return `; quote it, e.g. "${String(value)}" (unquoted, YAML reads it as a ${typeof value}${typeof value === "number" ? ", and 1.30 as 1.3" : ""})`;
 }
 
 function kindOf(v: unknown): string {

@@ -5,7 +5,7 @@ import { problemsFromIssues } from "./issues";
 import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
-import { checkHosts, checkImageAutomation } from "./stage-rules";
+import { checkHosts, checkImageAutomation, checkReceivers } from "./stage-rules";
 import { checkQuotaCapacity } from "./capacity";
 import { checkStack, checkStackFileKeys } from "./stack-rules";
 
@@ -65,7 +65,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
   if (stack) {
-    problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants));
+    problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants), ...checkReceivers(stack, file));
     problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
   }
   if (stack) problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));

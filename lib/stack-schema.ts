@@ -24,6 +24,10 @@ export const stackDefaults = {
   sealedSecretsNamespace: "sealed-secrets",
   ingressNamespace: "ingress-nginx",
   ingressClassName: "nginx",
+  /** Shared add-ons of every EKS cluster; chart versions read from the charts' sources (see README). */
+  loadBalancerControllerChart: "3.5.0",
+  externalDnsChart: "1.22.0",
+  ebsCsiDriverAddon: "v1.67.1-eksbuild.1",
   syncInterval: "10m",
   gitSshUrl: "ssh://git@github.com",
   gitApiUrl: "https://api.github.com/",
@@ -57,12 +61,13 @@ const receiver = strict({
   tls: z.union([
     strict({ secretName: dnsLabel.describe("TLS Secret in flux-system for the host (e.g. issued by cert-manager)") }),
     strict({ certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, { error: "not an ACM certificate ARN" }).describe("ACM certificate the AWS load balancer serves") }),
-  ], { error: "must be { secretName: <TLS Secret in flux-system> } or { certificateArn: <ACM certificate ARN> }: GitHub only calls https with a valid certificate" }),
+    strict({ managed: z.literal(true).describe("The ACM certificate this program makes for the cluster from platform:dns (EKS clusters)") }),
+  ], { error: "must be { secretName: <TLS Secret in flux-system> }, { certificateArn: <ACM certificate ARN> } or { managed: true } (the program's ACM certificate; needs platform:dns): GitHub only calls https with a valid certificate" }),
 });
 
 const nodeGroup = strict({
   name: dnsLabel,
-  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" })).min(1),
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" })).min(1),
   minSize: z.number().int().nonnegative(),
   maxSize: z.number().int().positive(),
   desiredSize: z.number().int().nonnegative(),
@@ -188,6 +193,22 @@ export const stackSchema = strict({
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
   ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
   tenantsDir: z.string().default("tenants"),
+  dns: strict({
+    zones: z.array(strict({
+      domain: hostName.describe("The zone's domain, e.g. dev.acme.example"),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { error: "not a Route 53 hosted zone ID, e.g. \"Z0123456789ABCDEFGHIJ\"" }),
+    })).min(1),
+  }).optional().describe("Route 53 public hosted zones of this stage: ExternalDNS writes records for receiver and tenant hosts only there, and each EKS cluster gets an ACM certificate for them; without it, no DNS or certificates are managed"),
+  addons: strict({
+    loadBalancerControllerChart: semverVersion.default(stackDefaults.loadBalancerControllerChart).describe("aws-load-balancer-controller chart (eks-charts); @default 3.5.0"),
+    externalDnsChart: semverVersion.default(stackDefaults.externalDnsChart).describe("external-dns chart (kubernetes-sigs); @default 1.22.0"),
+    ebsCsiDriverAddon: z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { error: "not an EKS add-on version, e.g. \"v1.67.1-eksbuild.1\" (aws eks describe-addon-versions --addon-name aws-ebs-csi-driver)" })
+      .default(stackDefaults.ebsCsiDriverAddon).describe("aws-ebs-csi-driver EKS add-on version; @default v1.67.1-eksbuild.1"),
+  }).default({
+    loadBalancerControllerChart: stackDefaults.loadBalancerControllerChart,
+    externalDnsChart: stackDefaults.externalDnsChart,
+    ebsCsiDriverAddon: stackDefaults.ebsCsiDriverAddon,
+  }).describe("Versions of the shared add-ons every EKS cluster gets (load balancers, DNS, storage)"),
 });
 
 export type StackConfig = z.output<typeof stackSchema>;

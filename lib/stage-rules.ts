@@ -26,6 +26,26 @@ export function checkImageAutomation(stack: StackConfig, stackFile: string, tena
   );
 }
 
+/**
+ * A receiver on the program's certificate (`tls: { managed: true }`) needs an EKS cluster of this
+ * program (the certificate and the load balancer controller are its add-ons) and a host in one
+ * of the stage's DNS zones (where the certificate is validated and ExternalDNS writes its record).
+ */
+export function checkReceivers(stack: StackConfig, stackFile: string): Problem[] {
+  const zones = stack.dns?.zones ?? [];
+  return stack.clusters.flatMap((c, i) => {
+    if (!c.receiver || !("managed" in c.receiver.tls)) return [];
+    const field = `${CONFIG_NAMESPACE}:clusters[${i}].receiver`;
+    if (isExisting(c)) return [{ file: stackFile, field: `${field}.tls`, message: "the managed certificate is an add-on of the EKS clusters this program makes; for an existing cluster give { secretName } or { certificateArn }" }];
+    if (zones.length === 0) return [{ file: stackFile, field: `${field}.tls`, message: `a managed certificate needs the stage's DNS zones; declare ${CONFIG_NAMESPACE}:dns.zones, or give { secretName } or { certificateArn }` }];
+    const host = c.receiver.host;
+    if (!zones.some((z) => host.endsWith(`.${z.domain}`))) {
+      return [{ file: stackFile, field: `${field}.host`, value: host, message: `is in none of the DNS zones (${zones.map((z) => z.domain).join(", ")}), so no certificate can be validated for it; choose a host under one of them` }];
+    }
+    return [];
+  });
+}
+
 /** A tenant host with `{stage}` replaced. */
 export const stageHost = (host: string, stage: string) => host.replaceAll("{stage}", stage);
 

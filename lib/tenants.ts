@@ -3,6 +3,7 @@ import * as path from "node:path";
 import type { Problem } from "./errors";
 import { compileGoRegex, expandReferences, mastermindsRangeError } from "./go-syntax";
 import { problemsFromIssues } from "./issues";
+import { EPHEMERAL_DEFAULTS } from "./objects/tenant";
 import { quantityValue } from "./rules";
 import { listTenantFiles, TENANT_FILE_EXTENSION } from "./tenant-folder";
 import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
@@ -81,8 +82,10 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
   }
   problems.push(...checkNames(t.helmRepositories.map((r) => r.name), t, "helmRepositories"), ...checkEcrNames(t));
-  problems.push(...checkImageAutomation(t), ...checkLimits(t.file, "", t.quota, t.limits));
-  for (const [stage, o] of Object.entries(t.overrides)) problems.push(...checkLimits(t.file, `overrides.${stage}.`, o.quota ?? t.quota, o.limits ?? t.limits));
+  problems.push(...checkImageAutomation(t), ...checkLimits(t.file, "", t.quota, t.limits), ...checkEphemeral(t.file, "", t.quota));
+  for (const [stage, o] of Object.entries(t.overrides)) {
+    problems.push(...checkLimits(t.file, `overrides.${stage}.`, o.quota ?? t.quota, o.limits ?? t.limits), ...(o.quota ? checkEphemeral(t.file, `overrides.${stage}.`, o.quota) : []));
+  }
   return problems;
 }
 
@@ -100,6 +103,15 @@ function checkLimits(file: string, at: string, quota: Tenant["quota"], limits: T
   if (limits.defaultRequestCpu && quantityValue(limits.defaultRequestCpu) > quantityValue(limits.defaultCpu)) add("defaultRequestCpu", limits.defaultRequestCpu, `is more than defaultCpu (${limits.defaultCpu}); a request cannot exceed its limit`);
   if (limits.defaultRequestMemory && quantityValue(limits.defaultRequestMemory) > quantityValue(limits.defaultMemory)) add("defaultRequestMemory", limits.defaultRequestMemory, `is more than defaultMemory (${limits.defaultMemory}); a request cannot exceed its limit`);
   return problems;
+}
+
+/**
+ * Every container without its own ephemeral-storage limit gets the LimitRange's default, and the
+ * quota caps the sum of those limits: a quota below one default refuses every such pod.
+ */
+function checkEphemeral(file: string, at: string, quota: Tenant["quota"]): Problem[] {
+  if (quantityValue(quota.ephemeralStorage) >= quantityValue(EPHEMERAL_DEFAULTS.limit)) return [];
+  return [{ file, field: `${at}quota.ephemeralStorage`, value: quota.ephemeralStorage, message: `is less than the ${EPHEMERAL_DEFAULTS.limit} of scratch space each container is given by default (the namespace's LimitRange), so no pod could start; raise it to at least ${EPHEMERAL_DEFAULTS.limit}` }];
 }
 
 function checkNames(names: string[], t: Tenant, field: string): Problem[] {

@@ -48,6 +48,7 @@ export function diffPlans(oldDir: string, newDir: string): string {
     const ns = [...before.get(o)!.values()].find((x) => x.kind === "Namespace")?.metadata.name;
     lines.push(`!! REMOVED tenant ${tenant} from cluster ${cluster}: ${before.get(o)!.size} objects${ns ? `, namespace ${ns} and every workload in it` : ""} would be deleted`);
   }
+  lines.push(...accessGrants(oldDir, newDir));
   for (const o of owners.filter((x) => !before.has(x) && after.has(x))) lines.push(`+ added ${o.endsWith("/platform") ? "platform objects" : "tenant"} ${o} (${after.get(o)!.size} objects)`);
   for (const o of owners.filter((x) => before.has(x) && after.has(x))) {
     const a = before.get(o)!;
@@ -65,14 +66,32 @@ export function diffPlans(oldDir: string, newDir: string): string {
   return lines.length ? lines.join("\n") : "No changes.";
 }
 
+const readResources = (d: string): Map<string, PlanFile["resources"][number]> => {
+  const file = path.join(d, "plan.json");
+  if (!fs.existsSync(file)) return new Map();
+  return new Map((JSON.parse(fs.readFileSync(file, "utf8")) as PlanFile).resources.map((r) => [r.urn, r]));
+};
+
+/**
+ * Deploy keys that give a repository access it did not have: the first key on it (its commits now
+ * reach the clusters) or write access. A reviewer must see these before anything else is approved.
+ */
+function accessGrants(oldDir: string, newDir: string): string[] {
+  const keys = (d: string) => [...readResources(d).values()].filter((r) => r.type === "github:index/repositoryDeployKey:RepositoryDeployKey")
+    .map((r) => ({ repository: String(r.inputs.repository), write: r.inputs.readOnly === false, owner: (r.provider ?? "").split("::").pop()?.replace(/^github-/, "") }));
+  const before = keys(oldDir);
+  const lines: string[] = [];
+  for (const k of keys(newDir)) {
+    const name = `${k.owner ? `${k.owner}/` : ""}${k.repository}`;
+    if (!before.some((b) => b.repository === k.repository)) lines.push(`!! NEW REPOSITORY ${name} gets a deploy key: its commits will reach the clusters; check it is the team's own`);
+    if (k.write && !before.some((b) => b.repository === k.repository && b.write)) lines.push(`!! WRITE KEY on ${name}: Flux will push to it (image automation)`);
+  }
+  return [...new Set(lines)];
+}
+
 function diffResources(oldDir: string, newDir: string): string[] {
-  const read = (d: string): Map<string, PlanFile["resources"][number]> => {
-    const file = path.join(d, "plan.json");
-    if (!fs.existsSync(file)) return new Map();
-    return new Map((JSON.parse(fs.readFileSync(file, "utf8")) as PlanFile).resources.map((r) => [r.urn, r]));
-  };
-  const a = read(oldDir);
-  const b = read(newDir);
+  const a = readResources(oldDir);
+  const b = readResources(newDir);
   const lines: string[] = [];
   for (const urn of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const name = urn.split("::").slice(2).join("::");

@@ -29,7 +29,7 @@ export function standinMocks(o: StandinOptions): pulumi.runtime.Mocks {
   const regionOf = (provider?: string) => regions.get(provider?.split("::").pop() ?? "") ?? o.region;
   return {
     newResource(args) {
-      const id = `${args.name}-${hash(args.type + args.name, 8)}`;
+      const id = args.type === "aws:ec2/vpc:Vpc" ? `vpc-${hash(args.name, 17)}` : `${args.name}-${hash(args.type + args.name, 8)}`;
       if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") regions.set(id, args.inputs.region);
       const state = { ...args.inputs, ...outputsFor(args.type, args.name, args.inputs, { ...o, region: regionOf(args.provider) }) };
       return { id, state };
@@ -73,6 +73,19 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>,
       return { arn: `arn:aws:ecr:${o.region}:${ACCOUNT}:repository/${inputs.name}`, repositoryUrl: `${ACCOUNT}.dkr.ecr.${o.region}.amazonaws.com/${inputs.name}` };
     case "aws:iam/role:Role":
       return { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
+    case "aws:acm/certificate:Certificate": {
+      // ACM validates `*.x` with the record of `x`: one option per name, the wildcard's equal to its base's.
+      const names = [String(inputs.domainName), ...((inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+      const record = (n: string) => `_${hash(n.replace(/^\*\./, ""), 32)}.${n.replace(/^\*\./, "")}.`;
+      return {
+        arn: `arn:aws:acm:${o.region}:${ACCOUNT}:certificate/${hash(name, 8)}-0000-4000-8000-${hash(name + "c", 12)}`,
+        domainValidationOptions: names.map((n) => ({ domainName: n, resourceRecordName: record(n), resourceRecordType: "CNAME", resourceRecordValue: `_${hash(n + "v", 32)}.acm-validations.aws.` })),
+      };
+    }
+    case "aws:acm/certificateValidation:CertificateValidation":
+      return { certificateArn: inputs.certificateArn };
+    case "aws:route53/record:Record":
+      return { fqdn: String(inputs.name).replace(/\.$/, "") };
     case "aws:kms/key:Key":
       return { arn: `arn:aws:kms:${o.region}:${ACCOUNT}:key/${hash(name, 8)}-0000-4000-8000-${hash(name + "k", 12)}` };
     case "pulumi:pulumi:StackReference":

@@ -290,7 +290,7 @@ async function main(argv: string[]): Promise<number> {
     console.log("\nTargets:");
     const target = (key: string, label: string, value: number | undefined, shown: (v: number) => string, ok: (v: number) => boolean, why = "") => {
       verdicts[key] = value === undefined ? "n/a" : ok(value) ? "PASS" : "MISS";
-      console.log(`  ${label.padEnd(58)} ${(value === undefined ? `not measured${why}` : shown(value)).padStart(16)}   ${verdicts[key]}`);
+      console.log(`  ${label.padEnd(74)} ${(value === undefined ? `not measured${why}` : shown(value)).padStart(16)}   ${verdicts[key]}`);
     };
     const s = (v: number) => `${v.toFixed(1)} s`;
     const mb = (v: number) => `${fmt(Math.round(v))} MB`;

@@ -173,3 +173,24 @@ describe("corpus of invalid tenant and stack files", () => {
     });
   }
 });
+
+/**
+ * Inputs that look suspicious but are right, and must stay accepted (test/corpus/accepted/):
+ * Go's regular expression syntax, Masterminds' range forms, editor files beside tenant files,
+ * private-only endpoints, provider config keys.
+ */
+describe("corpus of accepted tenant folders and stack files", () => {
+  const ACCEPTED = path.join(CORPUS, "accepted");
+  for (const id of fs.readdirSync(path.join(ACCEPTED, "tenants")).sort()) {
+    it(`tenants/${id} loads with no problems`, () => {
+      const { problems } = loadTenants(withoutExpect(path.join(ACCEPTED, "tenants", id)), CHECK_CONTEXT, "tenants");
+      assert.deepEqual(problems.map(formatProblem), []);
+    });
+  }
+  for (const id of fs.readdirSync(path.join(ACCEPTED, "stacks")).sort()) {
+    it(`stacks/${id} loads with no problems`, () => {
+      const stackFile = fs.readFileSync(path.join(ACCEPTED, "stacks", id, "Pulumi.dev.yaml"));
+      assert.doesNotThrow(() => loadProject({ projectDir: tempProject({ "Pulumi.dev.yaml": stackFile }), stack: "dev" }));
+    });
+  }
+});

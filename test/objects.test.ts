@@ -245,9 +245,12 @@ describe("tenant object builders", () => {
     assert.equal(spec(one(kitchen, "HelmRepository", "bitnami")).type, undefined);
   });
 
-  it("network isolation admits the tenant's own pods and the ingress controller only, and 'none' emits no policy", () => {
+  it("network isolation admits the tenant's own pods, the ingress controller and the cluster's load balancers only, and 'none' emits no policy", () => {
     const policies = ofKind(builtFor(byName("app-a"), DEV).objects, "NetworkPolicy");
-    assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-ingress", "restrict-egress"]);
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-ingress", "allow-from-load-balancers", "restrict-egress"]);
+    const fromBalancers = spec(policies[2]).ingress[0].from.map((f: { ipBlock: { cidr: string } }) => f.ipBlock.cidr);
+    assert.deepEqual(fromBalancers, ["10.10.0.0/20", "10.10.32.0/20"], "the public subnets of dev-euw1 (10.10.0.0/16, 2 zones): load balancers, never pods");
+    assert.ok(!builtFor(byName("app-a"), NO_RECEIVER).objects.some((o) => o.metadata.name === "allow-from-load-balancers"), "an existing cluster has none");
     assert.deepEqual(spec(policies[0]).ingress, [{ from: [{ podSelector: {} }] }]);
     const admitted = spec(policies[1]).ingress[0].from.map((f: { namespaceSelector: { matchLabels: Record<string, string> } }) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
     assert.deepEqual(admitted, [DEV.ingressNamespace], "not flux-system: Flux never calls tenant pods");
@@ -488,7 +491,12 @@ describe("platform objects", () => {
     assert.equal(ingress.metadata.namespace, FLUX_NAMESPACE);
     const rule = spec(ingress).rules[0];
     assert.equal(rule.host, DEV.receiver?.host);
-    assert.deepEqual(spec(ingress).tls, [{ hosts: [DEV.receiver?.host], secretName: "flux-webhook-tls" }], "GitHub calls https only");
+    assert.deepEqual(spec(ingress).tls, [{ hosts: [DEV.receiver?.host] }], "GitHub calls https only: the load balancer serves the program's certificate, found by this host");
+    assert.equal(spec(ingress).ingressClassName, "alb");
+    assert.equal(ingress.metadata.annotations?.["alb.ingress.kubernetes.io/listen-ports"], '[{"HTTPS":443}]');
+    const withSecret = receiverIngress({ ...DEV, receiver: { host: "hooks.acme.example", ingressClassName: "nginx", tls: { secretName: "hooks-tls" } } })[0];
+    assert.deepEqual(spec(withSecret).tls, [{ hosts: ["hooks.acme.example"], secretName: "hooks-tls" }]);
+    assert.equal(withSecret.metadata.annotations, undefined);
     assert.deepEqual(rule.http.paths[0], { path: "/hook/", pathType: "Prefix", backend: { service: { name: "webhook-receiver", port: { number: 80 } } } });
   });
 

@@ -142,6 +142,12 @@ describe("offline plan", function () {
     assert.match(r.out, /~ dev-euw1\/app-a: changed ResourceQuota app-a\/app-a-quota: spec\.hard\.limits\.memory, spec\.hard\.requests\.memory/);
     assert.match(r.out, /- dev-euw1\/flask-app: removed Kustomization flask\/flask-app/);
     assert.match(r.out, /flask-app: .*DECOMMISSIONING/);
+    assert.match(r.out, /!! NEW REPOSITORY acme\/newbie gets a deploy key: its commits will reach the clusters/, "a new repository is flagged loudly");
+    assert.doesNotMatch(r.out, /NEW REPOSITORY acme\/eks-gitops-app-a|WRITE KEY/, "keys that existed are not");
+    const writer = tenantsCopy((d) => fs.writeFileSync(path.join(d, "app-a.yaml"), fs.readFileSync(path.join(d, "app-a.yaml"), "utf8") + "imageAutomation:\n  path: ./overlays/{stage}\n  images: [{ name: web, image: ghcr.io/acme/web, policy: { semver: \"^1.0.0\" } }]\n"));
+    const w = await plan(["--tenants", writer, "--out", tmp(), "--diff", first]);
+    assert.equal(w.code, 0, w.err);
+    assert.match(w.out, /!! WRITE KEY on acme\/eks-gitops-app-a: Flux will push to it/);
 
     const removed = tenantsCopy((d) => fs.rmSync(path.join(d, "flask-app.yaml")));
     const refused = await plan(["--tenants", removed, "--out", tmp(), "--diff", first]);

@@ -498,17 +498,21 @@ describe("program: tenants (gitops delivery)", () => {
       assert.equal(registrationsOf(plan, T.fleetCommit).length, clustersOf(stack).length, "one commit per cluster");
     });
 
-    it(`${stack}: clusters/<cluster>/platform.yaml applies infrastructure first, then the tenants, as Flux's own applier`, async () => {
+    it(`${stack}: clusters/<cluster>/platform.yaml applies infrastructure first, then the add-ons and the tenants, as Flux's own applier`, async () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack)) {
         assert.deepEqual(fileObjects(plan, `clusters/${c.name}/kustomization.yaml`)[0].resources, ["platform.yaml"]);
         const entry = fileObjects(plan, `clusters/${c.name}/platform.yaml`);
-        assert.deepEqual(entry.map((o) => `${o.kind}/${o.metadata.name}`), ["Kustomization/infrastructure", "Kustomization/tenants"]);
-        const [infra, tenants] = entry.map((o) => o.spec as { path: string; dependsOn?: { name: string }[]; serviceAccountName: string });
+        assert.deepEqual(entry.map((o) => `${o.kind}/${o.metadata.name}`), ["Kustomization/infrastructure", "Kustomization/addons", "Kustomization/tenants"]);
+        const [infra, addons, tenants] = entry.map((o) => o.spec as { path: string; dependsOn?: { name: string }[]; serviceAccountName: string; wait: boolean });
         assert.equal(infra.path, `./infrastructure/${c.name}`);
+        assert.equal(addons.path, `./infrastructure/${c.name}/addons`);
         assert.equal(tenants.path, `./tenants/${c.name}`);
-        assert.deepEqual(tenants.dependsOn, [{ name: "infrastructure" }]);
-        for (const spec of [infra, tenants]) assert.equal(spec.serviceAccountName, "kustomize-controller");
+        assert.deepEqual(tenants.dependsOn, [{ name: "infrastructure" }], "tenants wait for the policies, not for the add-ons");
+        assert.deepEqual(addons.dependsOn, [{ name: "infrastructure" }]);
+        assert.deepEqual([infra.wait, addons.wait], [true, true]);
+        assert.deepEqual(fileObjects(plan, `infrastructure/${c.name}/kustomization.yaml`)[0].resources, ["objects.yaml"], "the add-ons folder is not part of infrastructure's build");
+        for (const spec of [infra, addons, tenants]) assert.equal(spec.serviceAccountName, "kustomize-controller");
       }
     });
 

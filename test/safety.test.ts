@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { runProgram } from "../plan/run";
 import type { Registration } from "../plan/recorder";
-import { ecrReaderTrust, ecrReadPolicy } from "../components/tenant";
+import { ecrReadPolicy, irsaTrust } from "../lib/iam";
 import { RESOURCE_TYPE as T } from "./mocks";
 
 const TENANTS = path.join(__dirname, "..", "tenants");
@@ -126,7 +126,7 @@ describe("reliability: determinism, rotation and least privilege", function () {
   it("ECR reader roles grow with tenants one small role each, never one policy document: 1,000 tenants' policies each fit IAM's limits", () => {
     const arns = Array.from({ length: 20 }, (_, i) => `arn:aws:ecr:eu-west-1:111122223333:repository/${"t".repeat(63)}/${String(i).padStart(63, "r")}`);
     assert.ok(ecrReadPolicy(arns).length < 10_240, "a tenant with 20 repositories of the longest names stays under the inline policy cap");
-    assert.ok(ecrReaderTrust("arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "n".repeat(63), `${"t".repeat(63)}-image-reader`).length < 2_048, "trust policy under the default 2,048-character quota");
+    assert.ok(irsaTrust("arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "https://oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789", "n".repeat(63), `${"t".repeat(63)}-image-reader`).length < 2_048, "trust policy under the default 2,048-character quota");
   });
 
   it("an existing cluster (kind, k3d) gets Flux, sealing and tenants through its kubeconfig context, and no AWS resources", async () => {
@@ -141,6 +141,9 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.equal(provider.inputs.context, "kind-platform");
     assert.ok(rs.some((r) => r.type === "platform:tenant:Tenant" && r.name === "app-a.local"));
     assert.ok(rs.some((r) => r.type === "kubernetes:fluxcd.controlplane.io/v1:FluxInstance"));
+    assert.ok(!rs.some((r) => r.type === "platform:cluster:ClusterAddons"), "no add-ons on a cluster the program did not make");
+    const infra = parseAllDocuments(fleetFile(rs, "infrastructure/local/objects.yaml")).map((d) => d.toJS());
+    assert.ok(!infra.some((o) => o.kind === "HelmRelease" || o.kind === "StorageClass"), "nor their objects");
   });
 
   it("the webhook receiver's Ingress uses the configured ingress class", async () => {

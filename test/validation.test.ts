@@ -511,11 +511,11 @@ describe("tenant file validation", () => {
 
   describe("numbers where strings belong", () => {
     it("name: 123 is rejected as a number, not a string", () => {
-      assertProblems(problemsOf("123", "name: 123\nowners: [team-a]\nsource: {repository: acme/app}\nquota: {cpu: '1', memory: 1Gi}\n"), ["tenants/123.yaml: name (123): must be a string, not a number (123)"]);
+      assertProblems(problemsOf("123", "name: 123\nowners: [team-a]\nsource: {repository: acme/app}\nquota: {cpu: '1', memory: 1Gi}\n"), ["tenants/123.yaml: name (123): must be a string, not a number (123); quote it, e.g. \"123\" (unquoted, YAML reads it as a number, and 1.30 as 1.3)"]);
     });
 
     it("source: { repository: 5 } is rejected at source.repository", () => {
-      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: 5 } })), ["tenants/app-a.yaml: source.repository (5): must be a string, not a number (5)"]);
+      assertProblems(problemsOf("app-a", tenantFile("app-a", { source: { repository: 5 } })), ["tenants/app-a.yaml: source.repository (5): must be a string, not a number (5); quote it, e.g. \"5\" (unquoted, YAML reads it as a number, and 1.30 as 1.3)"]);
     });
 
     it("a list where a mapping belongs, and null where a list belongs, are named", () => {
@@ -568,7 +568,7 @@ describe("tenant file validation", () => {
     });
 
     it("an ampersand or asterisk inside a value is not mistaken for an anchor", () => {
-      const text = tenantFile("app-a", { notifications: { slack: { channel: "r&d *alerts*" } } });
+      const text = tenantFile("app-a", { notifications: { slack: { channel: "r&d-*alerts*" } } });
       assertProblems(problemsOf("app-a", text), []);
     });
 
@@ -663,7 +663,7 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
   });
 
   it("a mistyped field of an EKS cluster is reported at the field, not as 'neither kind of cluster'", () => {
-    assertProblems(devProblems((s) => s.replace('kubernetesVersion: "1.35"', "kubernetesVersion: 1.35")), ["Pulumi.dev.yaml: platform:clusters[0].kubernetesVersion (1.35): must be a string, not a number (1.35)"]);
+    assertProblems(devProblems((s) => s.replace('kubernetesVersion: "1.35"', "kubernetesVersion: 1.35")), ["Pulumi.dev.yaml: platform:clusters[0].kubernetesVersion (1.35): must be a string, not a number (1.35); quote it, e.g. \"1.35\" (unquoted, YAML reads it as a number, and 1.30 as 1.3)"]);
   });
 
   it("a cluster that is neither kind says what each kind needs", () => {

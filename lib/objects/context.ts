@@ -1,11 +1,12 @@
 import type { GitHost } from "../git-host";
-import { imageAutomationCluster, type StackConfig } from "../stack-schema";
+import { publicSubnetCidrs } from "../network";
+import { imageAutomationCluster, isExisting, type StackConfig } from "../stack-schema";
 
 /** How GitHub reaches a cluster's webhook receiver: an https host with a certificate. */
 export interface Receiver {
   host: string;
   ingressClassName: string;
-  tls: { secretName: string } | { certificateArn: string };
+  tls: { secretName: string } | { certificateArn: string } | { managed: true };
 }
 
 /** What a builder needs to know about the cluster a tenant lands on. */
@@ -15,6 +16,11 @@ export interface ClusterContext {
   stage: string;
   /** Namespace of the ingress controller, allowed into tenant namespaces. */
   ingressNamespace: string;
+  /**
+   * Where an AWS load balancer's traffic comes from in IP target mode (the cluster's public
+   * subnets), allowed into tenant namespaces; none for existing clusters.
+   */
+  loadBalancerCidrs?: string[];
   /** The Flux webhook receiver, where the stack declares how GitHub reaches it; else tenants poll. */
   receiver?: Receiver;
   /** This cluster runs the stage's image automation (one cluster per stage, so pushes never race). */
@@ -30,6 +36,7 @@ export function clusterContexts(stack: Pick<StackConfig, "clusters" | "stage" | 
     cluster: c.name,
     stage: stack.stage,
     ingressNamespace: stack.ingressNamespace,
+    ...(isExisting(c) ? {} : { loadBalancerCidrs: publicSubnetCidrs(c.vpcCidr, c.availabilityZoneIds.length) }),
     ...(c.receiver ? { receiver: { host: c.receiver.host, ingressClassName: c.receiver.ingressClassName ?? stack.ingressClassName, tls: c.receiver.tls } } : {}),
     imageAutomation: c.name === automation,
     ...(git ? { git } : {}),

@@ -134,18 +134,20 @@ export function tenantPolicies(): K8sObject[] {
 
 /**
  * Exposes notification-controller's webhook receiver over https, as the stack declares: a TLS
- * Secret on the ingress controller, or an ACM certificate on an AWS load balancer.
+ * Secret on the ingress controller, or an ACM certificate (given, or the program's) on an AWS
+ * load balancer.
  */
 export function receiverIngress(ctx: ClusterContext): K8sObject[] {
   const r = ctx.receiver;
   if (!r) return [];
-  const acm = "certificateArn" in r.tls ? r.tls.certificateArn : undefined;
-  const annotations = acm
+  const onAlb = !("secretName" in r.tls);
+  const annotations = onAlb
     ? {
         "alb.ingress.kubernetes.io/scheme": "internet-facing",
         "alb.ingress.kubernetes.io/target-type": "ip",
         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
-        "alb.ingress.kubernetes.io/certificate-arn": acm,
+        // Managed: the load balancer controller finds the program's ACM certificate by host.
+        ...("certificateArn" in r.tls ? { "alb.ingress.kubernetes.io/certificate-arn": r.tls.certificateArn } : {}),
       }
     : undefined;
   const meta = platformMeta("flux-webhook-receiver", FLUX_NAMESPACE);
@@ -156,7 +158,7 @@ export function receiverIngress(ctx: ClusterContext): K8sObject[] {
       metadata: annotations ? { ...meta, annotations } : meta,
       spec: {
         ingressClassName: r.ingressClassName,
-        ...("secretName" in r.tls ? { tls: [{ hosts: [r.host], secretName: r.tls.secretName }] } : {}),
+        ...("secretName" in r.tls ? { tls: [{ hosts: [r.host], secretName: r.tls.secretName }] } : "managed" in r.tls ? { tls: [{ hosts: [r.host] }] } : {}),
         rules: [
           {
             host: r.host,
@@ -168,7 +170,7 @@ export function receiverIngress(ctx: ClusterContext): K8sObject[] {
   ];
 }
 
-/** Cluster-wide objects the platform delivers beside the tenants (`infrastructure/<cluster>`). */
+/** Cluster-wide objects the platform delivers beside the tenants (`infrastructure/<cluster>`): policies and the receiver's Ingress. */
 export function platformObjects(ctx: ClusterContext): K8sObject[] {
   return [...tenantPolicies(), ...receiverIngress(ctx)];
 }
@@ -225,10 +227,14 @@ export function fluxInstance(o: FluxInstanceOptions): K8sObject {
 }
 
 /**
- * The fleet's entry points for one cluster: platform infrastructure first, then the tenants,
- * both applied by Flux's own (privileged) service account, named explicitly.
+ * The fleet's entry points for one cluster, all applied by Flux's own (privileged) service
+ * account, named explicitly: the platform's policies first (`infrastructure`, health-checked),
+ * then the tenants, which start only once the policies are in place. The shared add-ons
+ * (`addons`, on EKS clusters) follow the policies too, but tenants do not wait for them: a failing
+ * add-on upgrade must not stop every team's deployments, and an Ingress or a claim made before its
+ * controller runs is served once it does.
  */
-export function fleetEntryPoints(cluster: string, interval: string): K8sObject[] {
+export function fleetEntryPoints(cluster: string, interval: string, addons = false): K8sObject[] {
   const kustomization = (name: string, path: string, dependsOn?: string): K8sObject => ({
     apiVersion: API.kustomize,
     kind: "Kustomization",
@@ -241,12 +247,13 @@ export function fleetEntryPoints(cluster: string, interval: string): K8sObject[]
       path,
       prune: true,
       serviceAccountName: PLATFORM_APPLIER,
-      // Tenants start only once the platform's policies are in place, so no tenant runs unguarded.
-      ...(dependsOn ? { dependsOn: [{ name: dependsOn }] } : { wait: true }),
+      wait: name !== "tenants",
+      ...(dependsOn ? { dependsOn: [{ name: dependsOn }] } : {}),
     },
   });
   return [
     kustomization("infrastructure", `./infrastructure/${cluster}`),
+    ...(addons ? [kustomization("addons", `./infrastructure/${cluster}/addons`, "infrastructure")] : []),
     kustomization("tenants", `./tenants/${cluster}`, "infrastructure"),
   ];
 }

@@ -150,7 +150,7 @@ export function reconcilerRbac(t: StageTenant): K8sObject[] {
 export const INSTANCE_METADATA = ["169.254.169.254/32", "fd00:ec2::254/128"];
 
 /**
- * Pods accept traffic from their own namespace and from the ingress controller only (Flux talks to
+ * Pods accept traffic from their own namespace, the ingress controller and the cluster's load balancers only (Flux talks to
  * the API server, never to tenant pods). They may send to their own namespace, to cluster DNS, and
  * to anywhere outside the cluster except instance metadata; other tenants' pods refuse them with
  * their own ingress policy.
@@ -162,6 +162,9 @@ export function networkPolicies(t: StageTenant, ctx: ClusterContext): K8sObject[
   return [
     policy("deny-from-other-namespaces", { policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
     policy("allow-from-ingress", { policyTypes: ["Ingress"], ingress: [{ from: [fromNamespace(ctx.ingressNamespace)] }] }),
+    // An AWS load balancer in IP target mode sends from its addresses in the public subnets,
+    // where no pod lives (pods are in the private ones), so this admits no other tenant.
+    ...(ctx.loadBalancerCidrs?.length ? [policy("allow-from-load-balancers", { policyTypes: ["Ingress"], ingress: [{ from: ctx.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] })] : []),
     policy("restrict-egress", {
       policyTypes: ["Egress"],
       egress: [
@@ -203,8 +206,22 @@ export function gitSync(t: StageTenant, ctx: ClusterContext): K8sObject[] {
         prune: true,
         serviceAccountName: names.reconciler(t.name),
         targetNamespace: t.namespace,
+        patches: reconcilerPatches(t),
       },
     },
+  ];
+}
+
+/**
+ * Every Kustomization and HelmRelease the team's repository holds runs as the tenant's reconciler,
+ * whatever it says (`add` replaces a value that is there): teams cannot forget it, and cannot
+ * name another account. Without it they would run as `default`, which can do nothing.
+ */
+export function reconcilerPatches(t: StageTenant): { target: { group: string; kind: string }; patch: string }[] {
+  const patch = JSON.stringify([{ op: "add", path: "/spec/serviceAccountName", value: names.reconciler(t.name) }]);
+  return [
+    { target: { group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization" }, patch },
+    { target: { group: "helm.toolkit.fluxcd.io", kind: "HelmRelease" }, patch },
   ];
 }
 

@@ -142,6 +142,29 @@ describe("the GitOps loop on real Flux controllers and a real Git server", () =>
     assert.ok(getObject("service", "web", "app-a") && getObject("configmap", "web", "app-a"));
   });
 
+  it("a HelmRelease or Kustomization in a team's repository that names no service account (or another one) runs as the tenant's reconciler", async function () {
+    this.timeout(180_000);
+    const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/release.yaml": TEAM_FLUX_OBJECTS, "nested/configmap.yaml": NESTED_CONFIGMAP }, "app: a chart and a nested Kustomization");
+    nudge("gitrepository", "app-a", "app-a");
+    await readyAt("kustomization", "app-a", "app-a", sha, 120);
+    const sa = (kind: string, name: string) => getObject<{ spec: { serviceAccountName?: string } }>(kind, name, "app-a")?.spec.serviceAccountName;
+    assert.equal(sa("helmrelease", "web-chart"), "app-a-reconciler", "the HelmRelease named none");
+    assert.equal(sa("kustomization", "nested"), "app-a-reconciler", "the Kustomization named `default`");
+    await readyAt("kustomization", "nested", "app-a", sha, 120);
+    assert.ok(getObject("configmap", "nested", "app-a"), "the nested Kustomization applied as the reconciler (as `default` it could apply nothing)");
+  });
+
+  it("the EKS add-ons are applied by their own Kustomization after the policies, and tenants do not wait for them", () => {
+    const entry = plan.fleet[`clusters/${CLUSTER}/platform.yaml`];
+    assert.match(entry, /name: addons/);
+    for (const name of ["aws-load-balancer-controller", "external-dns"]) assert.ok(getObject("helmrelease", name, FLUX_NAMESPACE), `the HelmRelease ${name} was applied`);
+    assert.ok(getObject("storageclass", "gp3"), "the default StorageClass was applied");
+    // Their charts need helm-controller and the internet, neither of which this harness has:
+    // `addons` stays not Ready, and the tenants above reconciled regardless.
+    assert.notEqual(readyOf("kustomization", "addons", FLUX_NAMESPACE)?.status, "True");
+    assert.equal(readyOf("kustomization", "tenants", FLUX_NAMESPACE)?.status, "True");
+  });
+
   it("a tenant commit adding a RoleBinding or a cluster-scoped object is refused as Forbidden and nothing of it is created", async function () {
     this.timeout(180_000);
     admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/escalate.yaml": ESCALATE }, "app: try to escalate");
@@ -260,6 +283,26 @@ spec:
     [`${dir}/configmap.yaml`]: "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { greeting: hello }\n",
   };
 }
+
+const TEAM_FLUX_OBJECTS = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: { name: web-chart }
+spec:
+  interval: 10m
+  chart: { spec: { chart: podinfo, sourceRef: { kind: HelmRepository, name: podinfo } } }
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: { name: nested }
+spec:
+  interval: 10m
+  path: ./nested
+  prune: true
+  serviceAccountName: default
+  sourceRef: { kind: GitRepository, name: app-a }
+`;
+
+const NESTED_CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: nested, namespace: app-a }\ndata: { from: nested }\n";
 
 const ESCALATE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
