@@ -3,12 +3,14 @@
  * each type change, which tenants are touched, and the dangerous deletions. Pure: events in,
  * plain data out, so it is tested with hand-written events.
  */
+import { parseAllDocuments } from "yaml";
 import type { EngineEvent } from "./seam";
 import { parseUrn, ParsedUrn } from "./urn";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";
 export const TENANT_KEYS_TYPE = "platform:tenant:TenantDeployKeys";
 export const DEPLOY_KEY_TYPE = "github:index/repositoryDeployKey:RepositoryDeployKey";
+export const FLEET_COMMIT_TYPE = "pulumi-nodejs:dynamic/fleet:FleetCommit";
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** The operations counted. Replacement sub-steps (create-replacement, delete-replaced) are not
@@ -80,7 +82,7 @@ export function summarizeEvents(events: EngineEvent[], knownTenants: string[] = 
   return {
     byType: countByType(changed),
     tenants: tenants.touched(changed),
-    namespaceDeletions: changed.filter(isNamespaceDeletion).map((s) => namespaceDeletion(s, tenants)),
+    namespaceDeletions: [...changed.filter(isNamespaceDeletion).map((s) => namespaceDeletion(s, tenants)), ...changed.flatMap(fleetNamespaceDeletions)],
     protectedDeletions: changed.filter((s) => isDeletion(s) && s.protect).map(protectedDeletion),
     accessGrants: accessGrants(steps, tenants),
   };
@@ -165,6 +167,24 @@ function accessGrants(steps: Step[], tenants: TenantIndex): AccessGrant[] {
     if (s.newInputs?.readOnly === false && s.oldInputs?.readOnly !== false) grants.push({ kind: "write key", ...base });
   }
   return grants;
+}
+
+/**
+ * In `gitops` delivery a tenant namespace is a fleet file, not a resource: a commit that removes
+ * `tenants/<cluster>/<tenant>/objects.yaml` makes Flux prune what it held, its namespace included.
+ */
+function fleetNamespaceDeletions(step: Step): NamespaceDeletion[] {
+  if (step.urn.type !== FLEET_COMMIT_TYPE || !["update", "replace"].includes(step.op)) return [];
+  const oldFiles = (step.oldInputs?.files ?? {}) as Record<string, unknown>;
+  const newFiles = (step.newInputs?.files ?? {}) as Record<string, unknown>;
+  return Object.keys(oldFiles).sort().flatMap((file) => {
+    const m = /^tenants\/([^/]+)\/([^/]+)\/objects\.yaml$/.exec(file);
+    if (!m || file in newFiles) return [];
+    const content = typeof oldFiles[file] === "string" ? (oldFiles[file] as string) : "";
+    const docs = parseAllDocuments(content).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null);
+    const namespace = docs.find((d) => d?.kind === "Namespace")?.metadata?.name ?? m[2];
+    return [{ op: "delete" as const, namespace, tenant: m[2], cluster: m[1], urn: step.urn.urn }];
+  });
 }
 
 function protectedDeletion(step: Step): ProtectedDeletion {

@@ -12,6 +12,8 @@ export interface ClusterNetworkArgs {
   zoneIds: string[];
   /** Cluster name, used for the subnet tags EKS load balancers look up. */
   clusterName: string;
+  /** Pulumi `protect` on the VPC (with the cluster's deletion protection). @default false */
+  protect?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export class ClusterNetwork extends pulumi.ComponentResource {
   constructor(name: string, args: ClusterNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:network:ClusterNetwork", name, {}, opts);
     const parent = { parent: this };
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } }, parent);
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: name } }, { parent: this, protect: args.protect ?? false });
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id }, parent);
     const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }] }, parent);
     const clusterTag = `kubernetes.io/cluster/${args.clusterName}`;

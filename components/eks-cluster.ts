@@ -57,12 +57,13 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       ...(args.deployerRoleArn ? { assumeRoles: [{ roleArn: args.deployerRoleArn, sessionName: "eks-gitops-platform" }] } : {}),
     }, { parent: this });
     const inRegion = { parent: this, provider: awsProvider };
-    const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, zoneIds: c.availabilityZoneIds, clusterName: c.name }, { parent: this, providers: { aws: awsProvider } });
+    const network = new ClusterNetwork(`${name}-network`, { cidr: c.vpcCidr, zoneIds: c.availabilityZoneIds, clusterName: c.name, protect: c.deletionProtection }, { parent: this, providers: { aws: awsProvider } });
     const key = new aws.kms.Key(`${name}-secrets`, {
       description: `Envelope encryption of Kubernetes Secrets in ${c.name}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-    }, inRegion);
+      // Losing it loses every Secret of the cluster: protected with the cluster.
+    }, { ...inRegion, protect: c.deletionProtection });
     const cluster = new eks.Cluster(`${name}-eks`, {
       name: c.name,
       version: c.kubernetesVersion,
@@ -112,7 +113,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         capacityType: g.capacityType,
         launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
         scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
-      }, inRegion));
+      }, { ...inRegion, protect: c.deletionProtection }));
     }
     this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
     this.endpoint = cluster.core.endpoint;

@@ -21,6 +21,7 @@ import {
   received,
   REDACTED,
   refersTo,
+  hasRegistration,
   registration,
   registrationsOf,
   RESOURCE_TYPE as T,
@@ -120,6 +121,10 @@ describe("program: EKS clusters", () => {
       assert.equal(eks.inputs.endpointPrivateAccess, true, c.name);
       assert.equal(eks.inputs.deletionProtection, true, c.name);
       assert.equal(eks.protect, true, c.name);
+      // Whose loss loses data or access: the nodes, the key that encrypts every Secret, the network.
+      assert.equal(registration(plan, T.kmsKey, `${c.name}-secrets`).protect, true, `${c.name}'s KMS key`);
+      assert.equal(registration(plan, "aws:ec2/vpc:Vpc", `${c.name}-network-vpc`).protect, true, `${c.name}'s VPC`);
+      for (const g of registrationsOf(plan, T.nodeGroup).filter((r) => r.name.startsWith(`${c.name}-`))) assert.equal(g.protect, true, g.name);
     }
   });
 
@@ -582,6 +587,29 @@ describe("program: webhooks", () => {
       }
     });
   }
+});
+
+describe("program: resource names", () => {
+  it("names built from tenant, cluster and repository names never collide, even where dashes would make them ambiguous", async () => {
+    // Under a `<tenant>-<cluster>` scheme, tenant a-b on cluster c and tenant a on cluster b-c were one name.
+    const base = (stackFile("dev").config["platform:clusters"] as Record<string, unknown>[])[0];
+    const clusters = [
+      { ...base, name: "c", vpcCidr: "10.10.0.0/16" },
+      { ...base, name: "b-c", vpcCidr: "10.11.0.0/16", receiver: { host: "flux-webhook.b-c.dev.acme.example", tls: { managed: true } } },
+    ];
+    const tenant = (name: string, ecr: string[]) => ({ name, owners: ["team-a"], source: { repository: `acme/${name}` }, quota: { cpu: "1", memory: "1Gi" }, ecr });
+    const dir = tenantsDir((tenants) => {
+      for (const k of Object.keys(tenants)) delete tenants[k];
+      tenants["a"] = tenant("a", ["b-c", "registry-c"]);
+      tenants["a-b"] = tenant("a-b", ["c"]);
+      tenants["a-registry"] = tenant("a-registry", ["c"]);
+      tenants["c-flux"] = tenant("c-flux", []);
+    });
+    const plan = await planOf({ stack: "dev", tenantsDir: dir, config: { "platform:clusters": JSON.stringify(clusters) } });
+    const keys = plan.registrations.map((r) => `${r.type}::${r.name}`);
+    assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], "every type and name is registered once");
+    assert.ok(hasRegistration(plan, T.tenant, "a-b.c") && hasRegistration(plan, T.tenant, "a.b-c"), "both tenants on both clusters, apart");
+  });
 });
 
 describe("program: clusters without a declared receiver", () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { DEPLOY_KEY_TYPE, NAMESPACE_TYPE, summarizeEvents, TENANT_KEYS_TYPE, TENANT_TYPE } from "../../automation/changes";
+import { DEPLOY_KEY_TYPE, FLEET_COMMIT_TYPE, NAMESPACE_TYPE, summarizeEvents, TENANT_KEYS_TYPE, TENANT_TYPE } from "../../automation/changes";
 import { step, urn } from "./fakes";
 
 const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
@@ -85,6 +85,16 @@ describe("engine events → stack changes", () => {
       ["new repository", "payments", "app-b"],
       ["write key", "app-a", undefined],
     ]);
+  });
+
+  it("in gitops delivery, a fleet commit removing a tenant's folder is a namespace deletion, named from the file", () => {
+    const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flask\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: q\n";
+    const files = { "tenants/dev-euw1/flask-app/objects.yaml": ns, "tenants/dev-euw1/app-a/objects.yaml": "kind: Namespace\nmetadata: { name: app-a }\n" };
+    const { "tenants/dev-euw1/flask-app/objects.yaml": _gone, ...rest } = files;
+    const changes = summarizeEvents([step("update", urn(FLEET_COMMIT_TYPE, "fleet.dev-euw1"), FLEET_COMMIT_TYPE, { inputs: { old: { files }, new: { files: rest } } })]);
+    assert.deepEqual(changes.namespaceDeletions.map((d) => [d.op, d.namespace, d.tenant, d.cluster]), [["delete", "flask", "flask-app", "dev-euw1"]]);
+    const same = summarizeEvents([step("update", urn(FLEET_COMMIT_TYPE, "fleet.dev-euw1"), FLEET_COMMIT_TYPE, { inputs: { old: { files }, new: { files } } })]);
+    assert.deepEqual(same.namespaceDeletions, []);
   });
 
   it("without tenant names to split on, the tenant component name is reported whole", () => {
