@@ -48,6 +48,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: FLUX_NAMESPACE, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } }, parent);
     const secret = new k8s.core.v1.Secret(`${name}-fleet-secret`, {
       metadata: { name: FLEET_SECRET, namespace: ns.metadata.name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+      type: "Opaque",
       stringData: { identity: key.privateKeyPem, "identity.pub": key.publicKeyOpenssh, known_hosts: args.git.knownHosts },
     }, parent);
     const operator = new k8s.helm.v4.Chart(`${name}-operator`, {

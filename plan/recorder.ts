@@ -81,13 +81,27 @@ function urnOf(parent: string, type: string, name: string, project: string, stac
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** Replaces every value Pulumi marks secret with "[secret]", at any depth. */
+/**
+ * Replaces every value Pulumi marks secret with "[secret]", at any depth. A secret mapping keeps
+ * its keys (`stringData: { identity: "[secret]" }`): the keys say nothing secret, and the object
+ * stays one its API accepts.
+ */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value === null || typeof value !== "object") return value;
   const o = value as Record<string, unknown>;
-  if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return REDACTED;
+  if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return redactAll(o.value);
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactSecrets(v)]));
+}
+
+/** Every leaf of a secret value redacted, the keys of its mappings kept. */
+function redactAll(value: unknown): unknown {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const o = value as Record<string, unknown>;
+    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return redactAll(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactAll(v)]));
+  }
+  return REDACTED;
 }
 
 /** Replaces every secret with its plain value, for tests that hand the objects to a real API server. */

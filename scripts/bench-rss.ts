@@ -1,13 +1,110 @@
 /**
- * Preloaded (`-r`) into a plan run by `npm run bench` when `/usr/bin/time` is missing: writes the
- * process's peak resident set size to the file named by BENCH_RSS_FILE when the process exits.
+ * Preloaded (`-r`) into every plan run of `npm run bench`. When the process exits it writes, to the
+ * file named by BENCH_RSS_FILE: peak resident set size, CPU time, GC pause time, and the time spent
+ * in the plan's phases, so the bench can say what a run spent its time on without a profiler.
+ *
+ * Phases are measured by wrapping a few exported functions of the project as their modules load
+ * (the project's own compiled CommonJS reads them from the exports object at each call, so the
+ * wrappers see every call from another module). The wrappers add a clock read per call; the plan
+ * itself is unchanged. Async functions count until their promise settles. Nested phases (sealing,
+ * YAML, stand-in keys inside the program run) are counted inside their parents too.
  */
 import * as fs from "node:fs";
+import Module = require("node:module");
+import * as path from "node:path";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 
 const file = process.env.BENCH_RSS_FILE;
+
+/** Project file (relative to the working directory the bench starts the plan in) → functions to time. */
+const PHASES: Record<string, string[]> = {
+  "lib/project.ts": ["loadProject"],
+  "plan/run.ts": ["runProgram"],
+  "plan/write.ts": ["planFile", "writePlan", "fleetFilesFrom"],
+  "plan/manifests.ts": ["manifestsFrom"],
+  "plan/summary.ts": ["summary"],
+  "lib/sealing.ts": ["sealData"],
+  "lib/fleet.ts": ["toYaml"],
+  "plan/standin-keys.ts": ["standinKeyFor"],
+};
+
+export interface PhaseTime {
+  ms: number;
+  calls: number;
+  /** Resident set size when the last call returned. */
+  rssMbAfter: number;
+}
+
+/** What a plan run writes for the bench. */
+export interface RunReport {
+  maxRssKb: number;
+  userCpuMs: number;
+  systemCpuMs: number;
+  /** Sum of GC pauses on the main thread. */
+  gcMs: number;
+  /** From process start to the first timed call (node, ts-node and the plan's modules loading). */
+  startupMs: number;
+  phases: Record<string, PhaseTime>;
+}
+
 if (file) {
+  const root = process.cwd();
+  const phases: Record<string, PhaseTime> = {};
+  let firstCall: number | undefined;
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcMs += e.duration;
+  });
+  gc.observe({ entryTypes: ["gc"] });
+
+  const record = (name: string, started: number) => {
+    const p = (phases[name] ??= { ms: 0, calls: 0, rssMbAfter: 0 });
+    p.ms += performance.now() - started;
+    p.calls++;
+    p.rssMbAfter = process.memoryUsage.rss() / 2 ** 20;
+  };
+  const wrap = (exports: Record<string, unknown>, names: string[]) => {
+    for (const name of names) {
+      const f = exports[name];
+      if (typeof f !== "function") continue;
+      const timed = function (this: unknown, ...args: unknown[]) {
+        const started = performance.now();
+        firstCall ??= started;
+        const result = (f as (...a: unknown[]) => unknown).apply(this, args);
+        if (result instanceof Promise) return result.finally(() => record(name, started));
+        record(name, started);
+        return result;
+      };
+      try {
+        exports[name] = timed;
+      } catch {
+        // A read-only export (a re-export getter) is simply not timed.
+      }
+    }
+  };
+
+  type Loadable = { exports: Record<string, unknown>; load(filename: string): void };
+  const proto = (Module as unknown as { prototype: Loadable }).prototype;
+  const load = proto.load;
+  proto.load = function (this: Loadable, filename: string) {
+    load.call(this, filename);
+    const names = PHASES[path.relative(root, filename).split(path.sep).join("/")];
+    if (names) wrap(this.exports, names);
+  };
+
   process.on("exit", () => {
-    // resourceUsage().maxRSS is in kilobytes, like /usr/bin/time's "Maximum resident set size".
-    fs.writeFileSync(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+    for (const e of gc.takeRecords()) gcMs += e.duration;
+    gc.disconnect();
+    const usage = process.resourceUsage();
+    const report: RunReport = {
+      // resourceUsage().maxRSS is in kilobytes, like /usr/bin/time's "Maximum resident set size".
+      maxRssKb: usage.maxRSS,
+      userCpuMs: usage.userCPUTime / 1000,
+      systemCpuMs: usage.systemCPUTime / 1000,
+      gcMs,
+      startupMs: firstCall ?? performance.now(),
+      phases,
+    };
+    fs.writeFileSync(file, JSON.stringify(report));
   });
 }

@@ -33,6 +33,7 @@ import { FLEET_COMMIT_TYPE } from "../plan/manifests";
 import type { Registration } from "../plan/recorder";
 import { STANDIN_SEALING_CERT_PEM, standinKeyFor } from "../plan/standin-keys";
 import { githubWrites, leastTime } from "../plan/summary";
+import type { RunReport } from "./bench-rss";
 import { fakeResolvedValues, writeTenantSet, type TenantFeatures } from "./bench-tenants";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -87,9 +88,13 @@ interface PlanRun {
   resources: number;
   resourcesPerTenant: number;
   msPerTenant: number;
+  /** CPU time (user + system) of the plan process; unlike wall time, barely affected by other work on the machine. */
+  cpuSeconds: number;
   /** The machine's 1-minute load average as the run started: other work on the machine slows a run. */
   loadBefore: number;
   github: GithubWriteCount;
+  /** Where the time went, from scripts/bench-rss.ts in the plan process. */
+  report: RunReport;
 }
 
 interface PlanJson {
@@ -170,7 +175,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(`Offline plan benchmark: stage ${base.stage}, ${base.delivery} delivery; stacks:`);
     for (const s of stacks) console.log(`  ${s.clusters} cluster${s.clusters > 1 ? "s" : ""}: ${s.generated ? `generated from ${stackFileName(BASE_STACK)} (${path.join(s.projectDir, stackFileName(s.stack))})` : `stack ${s.stack} as shipped`}: ${describeClusters(s.project)}`);
     console.log(`machine: ${os.cpus().length} CPUs (nproc ${nproc()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}; peak RSS from ${useTime ? `${TIME_BIN} -v (Maximum resident set size)` : "process.resourceUsage().maxRSS in the child"}`);
-    console.log(`each plan, in a fresh process: ${useTime ? `${TIME_BIN} -v ` : ""}node ${START_FLAGS.join(" ")}${useTime ? "" : " -r scripts/bench-rss.ts"}${profileDir ? " --cpu-prof" : ""} plan/cli.ts --stack <stack> --tenants <set> --out <dir>`);
+    console.log(`each plan, in a fresh process: ${useTime ? `${TIME_BIN} -v ` : ""}node ${START_FLAGS.join(" ")} -r scripts/bench-rss.ts${profileDir ? " --cpu-prof" : ""} plan/cli.ts --stack <stack> --tenants <set> --out <dir> > <file>`);
+    console.log("(scripts/bench-rss.ts times the plan's phases from inside; stdout goes to a file, as a pipe would lose the end of a long summary)");
     console.log(`tenant sets in ${root}${args.keep ? " (kept)" : " (removed afterwards)"}${profileDir ? `; CPU profiles in ${profileDir} (profiling slows the runs)` : ""}\n`);
 
     // 1. Tenant sets, checked with the program's own validation (every stack's) before anything is timed.
@@ -220,11 +226,13 @@ async function main(argv: string[]): Promise<number> {
           resources: plan.counts.resources,
           resourcesPerTenant: plan.counts.resources / n,
           msPerTenant: (r.wallSeconds * 1000) / n,
+          cpuSeconds: (r.report.userCpuMs + r.report.systemCpuMs) / 1000,
           loadBefore,
+          report: r.report,
           github: countGithubWrites(plan, r.stdout),
         };
         runs.push(run);
-        console.log(`${run.wallSeconds.toFixed(2)} s, ${run.peakRssMb.toFixed(0)} MB, ${run.github.total} GitHub writes (load average ${loadBefore.toFixed(1)} on ${os.cpus().length} CPUs before)`);
+        console.log(`${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(1)} s), ${run.peakRssMb.toFixed(0)} MB, ${run.github.total} GitHub writes (load average ${loadBefore.toFixed(1)} on ${os.cpus().length} CPUs before)`);
         if (prof) printProfile(prof);
         if (!largestPlan || n * s.clusters >= largestPlan.run.tenants * largestPlan.run.clusters) largestPlan = { run, plan, stack: s };
         if (!args.keep) fs.rmSync(out, { recursive: true, force: true });
@@ -232,8 +240,23 @@ async function main(argv: string[]): Promise<number> {
     }
     console.log("");
     printTable(
-      ["tenants", "clusters", "wall time (s)", "peak RSS (MB)", "resources", "resources/tenant", "ms/tenant", "GitHub writes", "least time"],
-      runs.map((r) => [fmt(r.tenants), String(r.clusters), r.wallSeconds.toFixed(1), fmt(Math.round(r.peakRssMb)), fmt(r.resources), r.resourcesPerTenant.toFixed(1), r.msPerTenant.toFixed(1), fmt(r.github.total), r.github.leastTime]),
+      ["tenants", "clusters", "wall time (s)", "CPU (s)", "peak RSS (MB)", "resources", "resources/tenant", "ms/tenant", "GitHub writes", "least time"],
+      runs.map((r) => [fmt(r.tenants), String(r.clusters), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), fmt(Math.round(r.peakRssMb)), fmt(r.resources), r.resourcesPerTenant.toFixed(1), r.msPerTenant.toFixed(1), fmt(r.github.total), r.github.leastTime]),
+    );
+
+    // Where the time went, per run.
+    console.log("\nWhere the time went (s; from scripts/bench-rss.ts in each plan process; sealing, YAML and stand-in keys happen inside the program run):");
+    printTable(
+      ["tenants", "clusters", "start-up", "validation", "program run", "· sealing", "· toYaml", "· stand-in keys", "· rest (Pulumi runtime, mocks)", "plan + manifests", "writePlan", "summary", "GC pauses (all)"],
+      runs.map((r) => {
+        const ph = (name: string) => (r.report.phases[name]?.ms ?? 0) / 1000;
+        const program = ph("runProgram");
+        const inProgram = ph("sealData") + ph("toYaml") + ph("standinKeyFor");
+        const calls = (name: string) => r.report.phases[name]?.calls ?? 0;
+        return [fmt(r.tenants), String(r.clusters), (r.report.startupMs / 1000).toFixed(1), `${ph("loadProject").toFixed(1)} (×${calls("loadProject")})`, program.toFixed(1),
+          ph("sealData").toFixed(1), ph("toYaml").toFixed(1), ph("standinKeyFor").toFixed(1), (program - inProgram).toFixed(1),
+          (ph("planFile") + ph("manifestsFrom") + ph("fleetFilesFrom")).toFixed(1), ph("writePlan").toFixed(1), ph("summary").toFixed(1), (r.report.gcMs / 1000).toFixed(1)];
+      }),
     );
 
     // 3. GitHub writes of a first up, broken down.
@@ -321,6 +344,7 @@ async function main(argv: string[]): Promise<number> {
         cpus: os.cpus().length,
         memoryGb: os.totalmem() / 2 ** 30,
         rssSource: useTime ? "/usr/bin/time -v" : "process.resourceUsage().maxRSS",
+        loadAverageAtEnd: os.loadavg(),
         sizes,
         featureMix: Object.fromEntries(mixes),
         runs,
@@ -456,16 +480,18 @@ function countGithubWrites(plan: PlanJson, stdout: string): GithubWriteCount {
 let runningGroup: number | undefined;
 
 /** Exit status, output and wall time of one child; the child gets its own process group, so a timeout ends it and everything it started. */
-function run(cmd: string, args: string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv): Promise<{ status: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; error?: Error; wallSeconds: number }> {
+function run(cmd: string, args: string[], cwd: string, timeoutSeconds: number, env: NodeJS.ProcessEnv, stdoutFile: string): Promise<{ status: number | null; signal: string | null; timedOut: boolean; stdout: string; stderr: string; error?: Error; wallSeconds: number }> {
   return new Promise((resolve) => {
+    // Stdout into a file: writes to a file are synchronous in Node, to a pipe they are not, and the
+    // plan exits with process.exit, which would cut a long summary short.
+    const out = fs.openSync(stdoutFile, "w");
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["ignore", out, "pipe"] });
+    fs.closeSync(out);
     let stderr = "";
     let timedOut = false;
     let error: Error | undefined;
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       timedOut = true;
       if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
@@ -477,7 +503,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutSeconds: number, e
       done = true;
       clearTimeout(timer);
       runningGroup = undefined;
-      resolve({ status, signal, timedOut, stdout, stderr, error, wallSeconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      resolve({ status, signal, timedOut, stdout: fs.readFileSync(stdoutFile, "utf8"), stderr, error, wallSeconds });
     };
     child.on("error", (e) => {
       error = e;
@@ -495,32 +522,34 @@ function startNodeFlags(): string[] {
   return start.slice(1, start.indexOf("plan/cli.ts"));
 }
 
-async function runPlan(s: BenchStack, tenantsDir: string, out: string, useTime: boolean, timeoutSeconds: number, root: string, profileDir?: string): Promise<{ ok: true; wallSeconds: number; peakRssKb: number; stdout: string } | { ok: false; error: string }> {
-  const rssFile = path.join(root, `rss-${path.basename(out)}.json`);
+async function runPlan(s: BenchStack, tenantsDir: string, out: string, useTime: boolean, timeoutSeconds: number, root: string, profileDir?: string): Promise<{ ok: true; wallSeconds: number; peakRssKb: number; stdout: string; report: RunReport } | { ok: false; error: string }> {
+  const reportFile = path.join(root, `report-${path.basename(out)}.json`);
+  const stdoutFile = path.join(root, `stdout-${path.basename(out)}.txt`);
+  fs.rmSync(reportFile, { force: true });
   const nodeArgs = [
     ...START_FLAGS,
-    ...(useTime ? [] : ["-r", path.join(__dirname, "bench-rss.ts")]),
+    "-r", path.join(__dirname, "bench-rss.ts"),
     ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
     "plan/cli.ts", "--stack", s.stack, "--tenants", tenantsDir, "--out", out,
   ];
   const [cmd, cmdArgs] = useTime ? [TIME_BIN, ["-v", process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-  const r = await run(cmd, cmdArgs, s.projectDir, timeoutSeconds, { ...process.env, BENCH_RSS_FILE: rssFile });
+  const r = await run(cmd, cmdArgs, s.projectDir, timeoutSeconds, { ...process.env, BENCH_RSS_FILE: reportFile }, stdoutFile);
   const wallSeconds = r.wallSeconds;
   const command = `(cd ${s.projectDir} && ${cmd} ${cmdArgs.join(" ")})`;
   const tail = (t: string) => t.split("\n").slice(-40).join("\n");
   if (r.error) return { ok: false, error: `${command}\n${r.error.message}\n${tail(r.stderr)}` };
   if (r.timedOut) return { ok: false, error: `${command}\ntook longer than --timeout ${timeoutSeconds} s and was stopped\n${tail(r.stderr)}` };
   if (r.status !== 0) return { ok: false, error: `${command}\nexited with ${r.status ?? r.signal}\n${tail(r.stderr)}\n${tail(r.stdout)}` };
-  let peakRssKb: number;
+  if (!fs.existsSync(reportFile)) return { ok: false, error: `${command}\nexited 0 but scripts/bench-rss.ts wrote no ${reportFile}` };
+  const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as RunReport;
+  let peakRssKb = report.maxRssKb;
   if (useTime) {
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
     if (!m) return { ok: false, error: `${command}\nno "Maximum resident set size" in the output of ${TIME_BIN} -v\n${tail(r.stderr)}` };
     peakRssKb = Number(m[1]);
-  } else {
-    peakRssKb = (JSON.parse(fs.readFileSync(rssFile, "utf8")) as { maxRssKb: number }).maxRssKb;
   }
   if (!fs.existsSync(path.join(out, "plan.json"))) return { ok: false, error: `${command}\nexited 0 but wrote no plan.json in ${out}` };
-  return { ok: true, wallSeconds, peakRssKb, stdout: r.stdout };
+  return { ok: true, wallSeconds, peakRssKb, stdout: r.stdout, report };
 }
 
 interface ProfileNode {

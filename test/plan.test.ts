@@ -90,6 +90,15 @@ describe("offline plan", function () {
     assert.equal(leastTime(3010), "6 h 0 min", "500 in the first hour, then 500 an hour");
   });
 
+  it("a redacted Secret keeps its keys, so every rendered object is a valid object, and the fleet Secret has its type", () => {
+    const p = JSON.parse(fs.readFileSync(path.join(first, "plan.json"), "utf8"));
+    const fleet = p.resources.find((r: { name: string }) => r.name === "dev-euw1-flux-fleet-secret");
+    assert.deepEqual(fleet.inputs.stringData, { identity: "[secret]", "identity.pub": "[secret]", known_hosts: "[secret]" });
+    assert.equal(fleet.inputs.type, "Opaque");
+    const sealing = p.resources.find((r: { name: string }) => r.name === "dev-euw1-sealed-secrets-key-secret");
+    assert.deepEqual(Object.keys(sealing.inputs.stringData).sort(), ["tls.crt", "tls.key"]);
+  });
+
   it("the summary names each cluster and each tenant with its key mode", () => {
     assert.match(firstRun.out, /dev-euw1: EKS 1\.35 in eu-west-1/);
     assert.match(firstRun.out, /sock-shop: ns sock-shop, .*write key on dev-euw1/);
