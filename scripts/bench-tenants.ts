@@ -6,9 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import type { ResolvedValues } from "../lib/objects/context";
-import { names } from "../lib/objects/meta";
-import type { StageTenant } from "../lib/resolve";
 import type { TenantFileInput } from "../lib/tenant-schema";
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG; plenty for picking features. */
@@ -133,17 +130,4 @@ export function writeTenantSet(dir: string, count: number, owners: readonly stri
     for (const k of Object.keys(mix) as Array<keyof TenantFeatures>) if (features[k]) mix[k]++;
   }
   return mix;
-}
-
-/** A stand-in ciphertext about as long as a real one sealed under a 4096-bit key. */
-const FAKE_CIPHERTEXT = `AgB${"x".repeat(720)}==`;
-
-/** Values a component would resolve for the builders (every secret the tenant may seal, its ECR URLs and reader role). */
-export function fakeResolvedValues(t: StageTenant): ResolvedValues {
-  const secrets = [names.deployKeySecret(t.name), names.webhookSecret(t.name), names.slackSecret(t.name), names.githubStatusSecret(t.name)];
-  return {
-    sealed: Object.fromEntries(secrets.map((s) => [s, { value: FAKE_CIPHERTEXT }])),
-    ecrUrls: Object.fromEntries(t.ecr.map((e) => (typeof e === "string" ? e : e.name)).map((n) => [n, `111122223333.dkr.ecr.eu-west-1.amazonaws.com/${t.name}/${n}`])),
-    ...(t.ecr.length > 0 ? { ecrReaderRoleArn: `arn:aws:iam::111122223333:role/${t.name}-image-reader` } : {}),
-  };
 }

@@ -7,9 +7,10 @@
  * RSS, resources, and the GitHub writes of a first `up` read from the plan.json it writes. Two
  * clusters is the shipped `prod` stack as it is; any other count is `prod` with clusters dropped or
  * added (a generated stack file in a temporary copy of the project, so the repository never gets a
- * stack file). Then it times validation and manifest building alone, in this process, so that what
- * the Pulumi runtime adds is visible. It is a report: it exits 0 whether or not the targets are
- * met, and 1 only when a plan run fails (2 on usage errors).
+ * stack file). A preloaded probe (scripts/bench-rss.ts) times the plan's phases from inside each
+ * run, so what the Pulumi runtime adds to validation, building, sealing and writing is visible.
+ * It is a report: it exits 0 whether or not the targets are met, and 1 only when a plan run fails
+ * (2 on usage errors).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,24 +18,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { toYaml } from "../lib/fleet";
 import { commitWrites, treeChunks, type TreeChange } from "../lib/fleet-commit";
-import { clusterContexts, type ClusterContext } from "../lib/objects/context";
-import { names } from "../lib/objects/meta";
-import { usesWebhook } from "../lib/objects/notifications";
-import { GITHUB_KNOWN_HOSTS } from "../lib/objects/sealed-secret";
-import { tenantObjects } from "../lib/objects/tenant";
 import { loadProject, stackFileName, tenantsOnStage, type LoadedProject } from "../lib/project";
-import { resolveForStage, type StageTenant } from "../lib/resolve";
-import { sealData } from "../lib/sealing";
 import { imageAutomationCluster, zoneIdPrefix } from "../lib/stack-schema";
-import type { Tenant } from "../lib/tenants";
 import { FLEET_COMMIT_TYPE } from "../plan/manifests";
 import type { Registration } from "../plan/recorder";
-import { STANDIN_SEALING_CERT_PEM, standinKeyFor } from "../plan/standin-keys";
 import { githubWrites, leastTime } from "../plan/summary";
 import type { RunReport } from "./bench-rss";
-import { fakeResolvedValues, writeTenantSet, type TenantFeatures } from "./bench-tenants";
+import { writeTenantSet, type TenantFeatures } from "./bench-tenants";
 
 const PROJECT_DIR = path.resolve(__dirname, "..");
 /** The shipped stack every benchmarked stack is made from. */
@@ -100,14 +91,6 @@ interface PlanRun {
 interface PlanJson {
   counts: { resources: number; byType: Record<string, number> };
   resources: Array<{ urn: string; type: string; name: string; parent?: string; inputs: Record<string, unknown> }>;
-}
-
-/** One timed phase, cold (first call in this process) and warm (median of the repeats). */
-interface Timing {
-  what: string;
-  items: string;
-  coldMs: number;
-  warmMs: number;
 }
 
 type Verdict = "PASS" | "MISS" | "n/a";
@@ -202,12 +185,13 @@ async function main(argv: string[]): Promise<number> {
     console.log("");
 
     // 2. The offline plan, each size on each stack in a fresh process.
+    spawnSync("sync");
     const runs: PlanRun[] = [];
-    let largestPlan: { run: PlanRun; plan: PlanJson; stack: BenchStack } | undefined;
+    let largestPlan: { run: PlanRun; plan: PlanJson } | undefined;
     for (const s of stacks) {
       for (const n of sizes) {
         const out = path.join(root, `out-${n}x${s.clusters}`);
-        process.stdout.write(`running plan: ${n} tenants on ${s.clusters} clusters ... `);
+        process.stdout.write(`running plan: ${n} tenants on ${s.clusters} cluster${s.clusters > 1 ? "s" : ""} ... `);
         const prof = profileDir ? path.join(profileDir, `${n}x${s.clusters}`) : undefined;
         const loadBefore = os.loadavg()[0];
         const r = await runPlan(s, sets.get(n)!, out, useTime, timeoutSeconds, root, prof);
@@ -234,8 +218,11 @@ async function main(argv: string[]): Promise<number> {
         runs.push(run);
         console.log(`${run.wallSeconds.toFixed(2)} s (CPU ${run.cpuSeconds.toFixed(1)} s), ${run.peakRssMb.toFixed(0)} MB, ${run.github.total} GitHub writes (load average ${loadBefore.toFixed(1)} on ${os.cpus().length} CPUs before)`);
         if (prof) printProfile(prof);
-        if (!largestPlan || n * s.clusters >= largestPlan.run.tenants * largestPlan.run.clusters) largestPlan = { run, plan, stack: s };
-        if (!args.keep) fs.rmSync(out, { recursive: true, force: true });
+        if (!largestPlan || n * s.clusters >= largestPlan.run.tenants * largestPlan.run.clusters) largestPlan = { run, plan };
+        // A plan writes hundreds of MB in tens of thousands of files: let the disk finish them before
+        // the next run, or its own writes wait behind them. Outputs are removed at the end, not
+        // here: removing that many files made the next run's writes several times slower.
+        spawnSync("sync");
       }
     }
     console.log("");
@@ -244,22 +231,14 @@ async function main(argv: string[]): Promise<number> {
       runs.map((r) => [fmt(r.tenants), String(r.clusters), r.wallSeconds.toFixed(1), r.cpuSeconds.toFixed(1), fmt(Math.round(r.peakRssMb)), fmt(r.resources), r.resourcesPerTenant.toFixed(1), r.msPerTenant.toFixed(1), fmt(r.github.total), r.github.leastTime]),
     );
 
-    // Where the time went, per run.
-    console.log("\nWhere the time went (s; from scripts/bench-rss.ts in each plan process; sealing, YAML and stand-in keys happen inside the program run):");
+    // 3. Where the time went, per run.
+    console.log("\nWhere the time went (s; timed inside each plan process by scripts/bench-rss.ts; · = part of the program run, which also validates again):");
     printTable(
-      ["tenants", "clusters", "start-up", "validation", "program run", "· sealing", "· toYaml", "· stand-in keys", "· rest (Pulumi runtime, mocks)", "plan + manifests", "writePlan", "summary", "GC pauses (all)"],
-      runs.map((r) => {
-        const ph = (name: string) => (r.report.phases[name]?.ms ?? 0) / 1000;
-        const program = ph("runProgram");
-        const inProgram = ph("sealData") + ph("toYaml") + ph("standinKeyFor");
-        const calls = (name: string) => r.report.phases[name]?.calls ?? 0;
-        return [fmt(r.tenants), String(r.clusters), (r.report.startupMs / 1000).toFixed(1), `${ph("loadProject").toFixed(1)} (×${calls("loadProject")})`, program.toFixed(1),
-          ph("sealData").toFixed(1), ph("toYaml").toFixed(1), ph("standinKeyFor").toFixed(1), (program - inProgram).toFixed(1),
-          (ph("planFile") + ph("manifestsFrom") + ph("fleetFilesFrom")).toFixed(1), ph("writePlan").toFixed(1), ph("summary").toFixed(1), (r.report.gcMs / 1000).toFixed(1)];
-      }),
+      ["tenants", "clusters", "start-up", "validation", "program run", "· validation", "· tenantObjects", "· sealing", "· toYaml", "· stand-in keys", "· rest: Pulumi runtime + mocks", "plan + manifests", "writePlan", "summary", "GC pauses (all)"],
+      runs.map((r) => [fmt(r.tenants), String(r.clusters), ...Object.values(breakdown(r)).map((v) => v.toFixed(1))]),
     );
 
-    // 3. GitHub writes of a first up, broken down.
+    // 4. GitHub writes of a first up, broken down.
     console.log("\nGitHub writes of a first up (content-creating requests; from plan.json: deploy keys, webhooks, repositories, and each FleetCommit's files through lib/fleet-commit commitWrites):");
     printTable(
       ["tenants", "clusters", "read-only keys", "write keys", "webhooks", "fleet commits: files, MB, tree requests", "fleet requests", "total", "plan summary says"],
@@ -277,7 +256,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`  ${n} tenants: ${mix.imageAutomation} need a second (write) key (imageAutomation), ${n - mix.webhookOff} have webhooks (${mix.webhookOff} set source.webhook: false)`);
     }
 
-    // 4. Scaling.
+    // 5. Scaling.
     console.log("");
     for (const s of stacks) {
       const rs = runs.filter((r) => r.clusters === s.clusters);
@@ -288,15 +267,7 @@ async function main(argv: string[]): Promise<number> {
       }
     }
 
-    // 5. The same work without the Pulumi runtime, in this process.
     const big = largestPlan!;
-    const bigProject = big.stack.project;
-    console.log(`\nIn-process, without the Pulumi runtime (${fmt(big.run.tenants)}-tenant set, ${big.run.clusters} clusters; first = first timed call (modules already warmed by checking the sets), warm = median of 3 more):`);
-    const timings = inProcessTimings(big.stack, sets.get(big.run.tenants)!, clusterContexts(bigProject.stack));
-    printTable(["phase", "work", "first (ms)", "warm (ms)"], timings.map((t) => [t.what, t.items, t.coldMs.toFixed(0), t.warmMs.toFixed(0)]));
-    const pureMs = timings.filter((t) => t.what.startsWith("validation") || t.what.startsWith("manifest")).reduce((s, t) => s + t.coldMs, 0);
-    console.log(`validation + manifest building (first): ${(pureMs / 1000).toFixed(2)} s of the ${big.run.wallSeconds.toFixed(2)} s plan run; the rest is start-up, the Pulumi runtime and its mocks, sealing, stand-in keys and writing the plan`);
-
     // 6. What the resources are, from the largest plan.
     const classes = classify(big.plan);
     const T = big.run.tenants;
@@ -348,7 +319,6 @@ async function main(argv: string[]): Promise<number> {
         sizes,
         featureMix: Object.fromEntries(mixes),
         runs,
-        inProcess: timings,
         resourcesByKind: classes.rows.map((c) => ({ ...c, perTenant: c.tenantScoped / T })),
         perTenantTypes: Object.fromEntries(classes.tenantTypes.map(([t, n]) => [t, n / T])),
         targets: { ...TARGETS, verdicts },
@@ -361,6 +331,29 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     cleanup();
   }
+}
+
+/**
+ * A run's time by phase, in seconds: the plan's own validation, then the program run and what of
+ * it is validation (again, as index.ts checks its inputs), building, sealing, YAML and stand-in keys.
+ */
+function breakdown(r: PlanRun) {
+  const ph = (name: string) => (r.report.phases[name]?.ms ?? 0) / 1000;
+  const validation = r.report.phases.loadProject?.first ?? [];
+  const programValidation = validation.slice(1).reduce((a, b) => a + b, 0) / 1000;
+  const program = ph("runProgram");
+  const parts = { programValidation, tenantObjects: ph("tenantObjects"), sealing: ph("sealData"), toYaml: ph("toYaml"), keys: ph("standinKeyFor") };
+  return {
+    startup: r.report.startupMs / 1000,
+    validation: (validation[0] ?? 0) / 1000,
+    program,
+    ...parts,
+    rest: program - Object.values(parts).reduce((a, b) => a + b, 0),
+    planAndManifests: ph("planFile") + ph("manifestsFrom") + ph("fleetFilesFrom"),
+    writePlan: ph("writePlan"),
+    summary: ph("summary"),
+    gc: r.report.gcMs / 1000,
+  };
 }
 
 /** Regions for clusters added to the base stack, with zone IDs that exist there (ap-northeast-1 has no az3). */
@@ -587,79 +580,6 @@ function printProfile(dir: string): void {
   for (const [g, ms] of top(groups, 12)) console.log(`    ${(ms / 1000).toFixed(2).padStart(7)} s ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${g}`);
   console.log("  top functions by self time:");
   for (const [f, ms] of top(funcs, 15)) console.log(`    ${(ms / 1000).toFixed(2).padStart(7)} s ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${f}`);
-}
-
-function inProcessTimings(s: BenchStack, dir: string, clusters: ClusterContext[]): Timing[] {
-  const timings: Timing[] = [];
-  const load = () => loadProject({ projectDir: s.projectDir, stack: s.stack, tenantsDir: dir });
-  const { tenants, stack } = load();
-  const stage = stack.stage;
-  const onStage = tenantsOnStage(tenants, stage);
-  const pairs = clusters.length * onStage.length;
-
-  timings.push(timed("validation (loadProject: stack + tenant files)", `${fmt(tenants.length)} files`, load));
-
-  let objects = 0;
-  const build = () => {
-    objects = 0;
-    const built: ReturnType<typeof tenantObjects>[] = [];
-    for (const c of clusters) {
-      for (const t of onStage) {
-        const st = resolveForStage(t, stage);
-        const objs = tenantObjects(st, c, fakeResolvedValues(st));
-        objects += objs.length;
-        built.push(objs);
-      }
-    }
-    return built;
-  };
-  timings.push(timed("manifest building (resolveForStage + tenantObjects)", `${fmt(pairs)} tenant×cluster`, build));
-  timings[timings.length - 1].items += `, ${fmt(objects)} objects`;
-
-  const built = build();
-  timings.push(timed("  extra: toYaml of those objects (what each Tenant commits)", `${fmt(built.length)} files`, () => built.map((o) => toYaml(o))));
-
-  const sealJobs = sealingJobs(onStage, stage, clusters);
-  timings.push(timed("  extra: sealing (lib/sealing sealData)", `${fmt(sealJobs.reduce((n, j) => n + Object.keys(j.data).length, 0))} values in ${fmt(sealJobs.length)} secrets`, () =>
-    sealJobs.map((j) => sealData(j.data, STANDIN_SEALING_CERT_PEM, j.target, "bench-nonce"))));
-  // One read-only key per tenant and stage (when the stage has more than one cluster or no image
-  // automation), plus a write key per tenant with image automation: components/tenant-deploy-keys.
-  const keyNames = onStage.flatMap((t) => [
-    ...(!t.imageAutomation || clusters.length > 1 ? [`${t.name}-read-key`] : []),
-    ...(t.imageAutomation ? [`${t.name}-write-key`] : []),
-  ]);
-  timings.push(timed("  extra: stand-in ED25519 deploy keys (plan/standin-keys)", `${fmt(keyNames.length)} keys`, () => {
-    for (const k of keyNames) standinKeyFor(k, "ED25519");
-  }));
-  return timings;
-}
-
-/** The SealedSecrets a tenant component seals on each cluster, with plaintexts of realistic size. */
-function sealingJobs(onStage: Tenant[], stage: string, clusters: ClusterContext[]) {
-  const jobs: Array<{ data: Record<string, string>; target: { namespace: string; name: string } }> = [];
-  const key = standinKeyFor("bench-sample-key", "ED25519");
-  for (const c of clusters) {
-    for (const t of onStage) {
-      const st: StageTenant = resolveForStage(t, stage);
-      const add = (name: string, data: Record<string, string>) => jobs.push({ data, target: { namespace: st.namespace, name } });
-      add(names.deployKeySecret(st.name), { identity: key.privateKeyPem, "identity.pub": key.publicKeyOpenssh, known_hosts: GITHUB_KNOWN_HOSTS });
-      if (usesWebhook(st, c)) add(names.webhookSecret(st.name), { token: "x".repeat(40) });
-      if (st.notifications?.slack) add(names.slackSecret(st.name), { address: "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX" });
-      if (st.notifications?.githubCommitStatus) add(names.githubStatusSecret(st.name), { token: "ghp_" + "x".repeat(36) });
-    }
-  }
-  return jobs;
-}
-
-function timed(what: string, items: string, fn: () => unknown): Timing {
-  const once = () => {
-    const t0 = process.hrtime.bigint();
-    fn();
-    return Number(process.hrtime.bigint() - t0) / 1e6;
-  };
-  const cold = once();
-  const warm = [once(), once(), once()].sort((a, b) => a - b)[1];
-  return { what, items, coldMs: cold, warmMs: warm };
 }
 
 interface KindRow {
