@@ -64,6 +64,12 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       deletionWindowInDays: 30,
       // Losing it loses every Secret of the cluster: protected with the cluster.
     }, { ...inRegion, protect: c.deletionProtection });
+    // EKS writes control-plane logs to this group, creating it without expiry if it does not exist:
+    // made first, with the stack's retention.
+    const logs = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+      name: `/aws/eks/${c.name}/cluster`,
+      retentionInDays: c.logRetentionDays,
+    }, { ...inRegion, retainOnDelete: c.deletionProtection });
     const cluster = new eks.Cluster(`${name}-eks`, {
       name: c.name,
       version: c.kubernetesVersion,
@@ -89,7 +95,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       deletionProtection: c.deletionProtection,
       // The Kubernetes provider acts as the cluster's creator too.
       ...(args.deployerRoleArn ? { providerCredentialOpts: { roleArn: args.deployerRoleArn } } : {}),
-    }, { ...inRegion, protect: c.deletionProtection });
+    }, { ...inRegion, protect: c.deletionProtection, dependsOn: [logs] });
     const nodeRole = new aws.iam.Role(`${name}-nodes`, {
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
       managedPolicyArns: NODE_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`),

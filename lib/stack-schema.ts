@@ -14,6 +14,7 @@ export const stackDefaults = {
   kubernetesVersion: "1.35",
   vpcCidr: "10.0.0.0/16",
   logTypes: ["api", "audit", "authenticator"],
+  logRetentionDays: 90,
   fleetBranch: "main",
   fluxVersion: "2.9.x",
   fluxRegistry: "ghcr.io/fluxcd",
@@ -44,6 +45,9 @@ function operatorCanInstall(f: { version: string; operatorChartVersion: string }
   const needs29 = !semver.intersects(f.version, "<2.9.0-0");
   return !needs29 || semver.gte(f.operatorChartVersion, FIRST_OPERATOR_FOR_FLUX_2_9);
 }
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 
@@ -102,6 +106,8 @@ const eksCluster = strict({
   nodeGroups: z.array(nodeGroup).min(1).superRefine(checkNodeGroupNames),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
+  logRetentionDays: z.number().refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}` })
+    .default(stackDefaults.logRetentionDays).describe("Days CloudWatch keeps the control-plane logs (EKS's own log group never expires); @default 90"),
   receiver: receiver.optional().describe("How GitHub reaches the Flux webhook receiver (host, ingress class, TLS); without it tenants' repositories are polled and no GitHub webhook is created"),
 }).superRefine((c, ctx) => {
   const prefix = zoneIdPrefix(c.region);

@@ -85,7 +85,8 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    // Exit once stdout has drained: exiting at once cuts a long summary short when it goes to a pipe.
+    (code) => process.stdout.write("", () => process.exit(code)),
     (e) => {
       console.error(e);
       process.exit(3);

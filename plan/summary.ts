@@ -25,7 +25,14 @@ export function summary(project: LoadedProject, registrations: Registration[], p
     lines.push(`  ${" ".repeat(c.name.length)}  Flux ${s.flux.version} (operator chart ${s.flux.operatorChartVersion}), multitenant lockdown, sync ${s.fleet.repository}@${s.fleet.branch}:clusters/${c.name}${image ? ", image automation" : ""}; Sealed Secrets ${s.sealedSecrets.chartVersion} with program-owned key`);
   }
   lines.push("", `Tenants on ${s.stage} (${onStage.length})`);
-  const keysOf = (tenant: string) => registrations.filter((x) => x.type === "github:index/repositoryDeployKey:RepositoryDeployKey" && x.parent?.endsWith(`::${tenant}`));
+  // Indexed once: scanning every registration per tenant made the summary quadratic at scale.
+  const keysByTenant = new Map<string, typeof registrations>();
+  for (const x of registrations) {
+    if (x.type !== "github:index/repositoryDeployKey:RepositoryDeployKey" || !x.parent) continue;
+    const tenant = x.parent.split("::").pop()!;
+    keysByTenant.set(tenant, [...(keysByTenant.get(tenant) ?? []), x]);
+  }
+  const keysOf = (tenant: string) => keysByTenant.get(tenant) ?? [];
   const automation = imageAutomationCluster(s);
   for (const t of onStage) {
     const r = resolveForStage(t, s.stage);

@@ -204,6 +204,16 @@ describe("program: EKS clusters", () => {
       }
     });
 
+    it(`${stack}: control-plane logs go to a log group the program makes first, with the stack's retention (EKS's own would never expire)`, async () => {
+      const plan = await planOf({ stack });
+      for (const c of clustersOf(stack) as (ClusterConfig & { logRetentionDays?: number })[]) {
+        const group = registration(plan, "aws:cloudwatch/logGroup:LogGroup", `${c.name}-logs`);
+        assert.equal(group.inputs.name, `/aws/eks/${c.name}/cluster`, "the name EKS writes to");
+        assert.equal(group.inputs.retentionInDays, c.logRetentionDays ?? 90);
+        assert.ok(registration(plan, T.eksCluster, `${c.name}-eks`).dependsOn.includes(group.urn), "made before the cluster");
+      }
+    });
+
     it(`${stack}: the VPC CNI enforces NetworkPolicies (EKS leaves it off), so tenant isolation policies take effect`, async () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack)) {
