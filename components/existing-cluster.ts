@@ -1,9 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import type { ExistingClusterConfig } from "../lib/stack-schema";
+import { defaultKubeconfigFiles, readKubeconfig } from "../lib/stack-rules";
 import type { PlatformCluster } from "./eks-cluster";
 
 export interface ExistingClusterArgs {
@@ -25,7 +24,10 @@ export class ExistingCluster extends pulumi.ComponentResource implements Platfor
     super("platform:cluster:ExistingCluster", name, {}, opts);
     const c = args.config;
     this.clusterName = c.name;
-    const file = c.existing.kubeconfig ?? process.env.KUBECONFIG?.split(path.delimiter)[0] ?? path.join(os.homedir(), ".kube", "config");
+    // Validation has checked that this file exists and has the context (lib/stack-rules.ts); of a
+    // $KUBECONFIG list, the file that has the context is the one read.
+    const defaults = defaultKubeconfigFiles();
+    const file = c.existing.kubeconfig ?? defaults.find((f) => { const r = readKubeconfig(f); return "contexts" in r && r.contexts.includes(c.existing.context); }) ?? defaults[0];
     if (!fs.existsSync(file)) {
       throw new pulumi.ResourceError(`cluster ${c.name}: kubeconfig ${file} not found; set existing.kubeconfig in platform:clusters or KUBECONFIG`, this);
     }

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Region } from "@pulumi/aws/types/enums";
 import * as semver from "semver";
@@ -165,8 +166,9 @@ const NOT_FOR_PLATFORM = ["default", "kube-system", "kube-public", "kube-node-le
 /**
  * Rules that need the whole validated stack: VPC ranges of a stack's clusters must not overlap (they
  * could never be peered or share a transit gateway); the Sealed Secrets namespace is the
- * controller's own; the Flux version is one the operator carries; an existing cluster's kubeconfig,
- * when the stack names one, exists and has the context.
+ * controller's own; the Flux version is one the operator carries; a stack with a private-only
+ * endpoint names the CI runner that reaches it; an existing cluster's kubeconfig (the one the stack
+ * names, else the run's default) exists and has the context.
  */
 export function checkStack(stack: StackConfig, file: string, projectDir: string): Problem[] {
   const problems: Problem[] = [];
@@ -188,42 +190,106 @@ export function checkStack(stack: StackConfig, file: string, projectDir: string)
   if (stack.ingressNamespace === "flux-system") {
     problems.push({ file, field: `${PLATFORM}:ingressNamespace`, value: stack.ingressNamespace, message: "is Flux's namespace; name the namespace your ingress controller runs in, e.g. \"ingress-nginx\"" });
   }
-  problems.push(...checkFluxVersion(stack, file));
+  problems.push(...checkFluxVersion(stack, file), ...checkCiReach(stack, file));
   for (const { c, i } of clusters) {
-    if ("existing" in c && c.existing.kubeconfig !== undefined) problems.push(...checkKubeconfig(c.existing, `${PLATFORM}:clusters[${i}].existing.kubeconfig`, file, projectDir));
+    if (!("existing" in c)) continue;
+    problems.push(...(c.existing.kubeconfig !== undefined
+      ? checkKubeconfig(c.existing, `${PLATFORM}:clusters[${i}].existing.kubeconfig`, file, projectDir)
+      : checkDefaultKubeconfig(c.existing.context, `${PLATFORM}:clusters[${i}].existing.context`, file)));
   }
   return problems;
 }
 
+// ---- How CI reaches the clusters ----------------------------------------------------------------
+
+/** Labels that pick a GitHub-hosted runner (docs.github.com, "GitHub-hosted runners"): outside every VPC. */
+const GITHUB_HOSTED = /^(ubuntu|windows|macos)-/;
+
+/**
+ * An EKS endpoint that is private-only answers inside its VPC (and networks routed to it) only, so
+ * the GitHub-hosted runner CI uses by default cannot preview or deploy the stack: every Kubernetes
+ * call would time out after the AWS resources were half made. Such a stack names its runner.
+ */
+function checkCiReach(stack: StackConfig, file: string): Problem[] {
+  const privateOnly = stack.clusters.flatMap((c) => ("endpoint" in c && !c.endpoint.public ? [c.name] : []));
+  if (privateOnly.length === 0) return [];
+  const which = `${privateOnly.length === 1 ? "cluster" : "clusters"} ${privateOnly.join(", ")}`;
+  const fix = "set platform:ci: { runnerLabels: [self-hosted, <label of a runner inside the clusters' VPCs>] }, or let CI in through the public endpoint (endpoint.public: true with publicCidrs)";
+  if (stack.ci === undefined) {
+    return [{ file, field: `${PLATFORM}:ci`, message: `is not set, so CI runs on a GitHub-hosted runner (ubuntu-latest), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
+  }
+  if (stack.ci.runnerLabels.every((l) => GITHUB_HOSTED.test(l))) {
+    return [{ file, field: `${PLATFORM}:ci.runnerLabels`, message: `name a GitHub-hosted runner (${stack.ci.runnerLabels.join(", ")}), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
+  }
+  return [];
+}
+
 /**
  * The kubeconfig a stack names for an existing cluster: it must exist, be a small regular file and
- * hold the context. When the stack names none, the program uses $KUBECONFIG or ~/.kube/config,
- * which belong to whoever runs it (a laptop, CI), so that one is left to the run.
+ * hold the context.
  */
 function checkKubeconfig(existing: { context: string; kubeconfig?: string }, field: string, file: string, projectDir: string): Problem[] {
   const given = existing.kubeconfig!;
   const at = (message: string): Problem[] => [{ file, field, value: given, message }];
   if (given.startsWith("~")) return at("starts with ~, which is not expanded; write the full path");
-  const full = path.resolve(projectDir, given);
+  const read = readKubeconfig(path.resolve(projectDir, given));
+  if ("problem" in read) {
+    return at(read.problem === "missing" ? "does not exist; write the path of the kubeconfig holding the context, e.g. the file `kind get kubeconfig` writes" : read.problem);
+  }
+  if (!read.contexts.includes(existing.context)) {
+    return at(`has no context "${existing.context}" (it has ${read.contexts.length ? read.contexts.join(", ") : "none"}); fix existing.context, or point existing.kubeconfig to the file that has it`);
+  }
+  return [];
+}
+
+/**
+ * The kubeconfig files the run reads when the stack names none, as kubectl and the Kubernetes
+ * provider find them: each file of $KUBECONFIG (a list separated by `:`, `;` on Windows; empty
+ * entries skipped), else ~/.kube/config.
+ */
+export function defaultKubeconfigFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const listed = (env.KUBECONFIG ?? "").split(path.delimiter).filter((f) => f !== "");
+  return listed.length > 0 ? listed : [path.join(os.homedir(), ".kube", "config")];
+}
+
+/**
+ * An existing cluster without `kubeconfig` is reached through the default kubeconfig of whoever runs
+ * the program (a laptop, CI): it is checked here, on this run's environment, so a missing file or
+ * context is reported with the stack's other problems instead of failing the update midway. The
+ * context must be in one of the files; the program reads the first file that has it.
+ */
+function checkDefaultKubeconfig(context: string, field: string, file: string): Problem[] {
+  const files = defaultKubeconfigFiles();
+  const where = process.env.KUBECONFIG ? `$KUBECONFIG (${files.join(path.delimiter)})` : files[0];
+  const fix = "set existing.kubeconfig to the file that has it, or export KUBECONFIG=<that file> before running";
+  const at = (message: string): Problem[] => [{ file, field, value: context, message }];
+  const found = files.map((f) => ({ f, read: readKubeconfig(f) }));
+  if (found.some(({ read }) => "contexts" in read && read.contexts.includes(context))) return [];
+  const readable = found.flatMap(({ f, read }) => ("contexts" in read ? [{ f, contexts: read.contexts }] : []));
+  const broken = found.flatMap(({ f, read }) => ("problem" in read && read.problem !== "missing" ? [`${f} ${read.problem}`] : []));
+  if (readable.length === 0 && broken.length === 0) {
+    return at(`no kubeconfig holds it: the stack names none, and ${where} does not exist; ${fix}`);
+  }
+  const has = readable.flatMap((r) => r.contexts);
+  return at(`is not a context of the default kubeconfig ${where} (it has ${has.length ? has.join(", ") : "none"}${broken.length ? `; ${broken.join("; ")}` : ""}); fix existing.context, or ${fix}`);
+}
+
+/** A kubeconfig file's context names, or why it has none to give ("missing" when there is no file). */
+export function readKubeconfig(full: string): { contexts: string[] } | { problem: string } {
   let st: fs.Stats;
   try {
     st = fs.statSync(full);
   } catch {
-    return at("does not exist; write the path of the kubeconfig holding the context, e.g. the file `kind get kubeconfig` writes");
+    return { problem: "missing" };
   }
-  if (!st.isFile()) return at("is not a regular file; point to the kubeconfig file");
-  if (st.size > 4 * 1024 * 1024) return at(`is ${st.size} bytes, too big for a kubeconfig`);
-  let contexts: string[];
+  if (!st.isFile()) return { problem: "is not a regular file; point to the kubeconfig file" };
+  if (st.size > 4 * 1024 * 1024) return { problem: `is ${st.size} bytes, too big for a kubeconfig` };
   try {
     const doc = parseYaml(fs.readFileSync(full, "utf8"), { maxAliasCount: 100 }) as { contexts?: { name?: unknown }[] } | null;
-    contexts = (Array.isArray(doc?.contexts) ? doc.contexts : []).map((x) => String(x?.name));
+    return { contexts: (Array.isArray(doc?.contexts) ? doc.contexts : []).map((x) => String(x?.name)) };
   } catch {
-    return at("is not a kubeconfig (not YAML)");
+    return { problem: "is not a kubeconfig (not YAML)" };
   }
-  if (!contexts.includes(existing.context)) {
-    return at(`has no context "${existing.context}" (it has ${contexts.length ? contexts.join(", ") : "none"}); fix existing.context, or point existing.kubeconfig to the file that has it`);
-  }
-  return [];
 }
 
 // ---- The stack file itself ----------------------------------------------------------------------

@@ -32,6 +32,8 @@ export const stackDefaults = {
   syncInterval: "10m",
   gitSshUrl: "ssh://git@github.com",
   gitApiUrl: "https://api.github.com/",
+  /** GitHub-hosted: it reaches only public endpoints, so a stack with a private-only one must say otherwise. */
+  ciRunnerLabels: ["ubuntu-latest"],
 };
 
 const semverVersion = z.string().refine((v) => semver.valid(v) !== null, { error: "not a version, e.g. \"1.2.3\"" });
@@ -89,12 +91,15 @@ export function zoneIdPrefix(region: string): string | undefined {
   return `${m[1]}${m[2] ? "g" : ""}${direction.length <= 2 ? direction : direction[0]}${m[4]}`;
 }
 
+/** An availability zone ID, e.g. `euw1-az1`; zone names (`eu-west-1a`) differ between accounts. */
+const ZONE_ID = /^[a-z]{2,}[a-z]*\d+-az\d+$/;
+
 const eksCluster = strict({
   name: dnsLabel.describe("Cluster name, also the fleet folder clusters/<name>"),
   region: awsRegion.describe("AWS region, e.g. eu-west-1"),
   kubernetesVersion: eksKubernetesVersion.default(stackDefaults.kubernetesVersion),
   vpcCidr: vpcCidr.default(stackDefaults.vpcCidr).describe("Private IPv4 range of the cluster's VPC, /16 to /24, not overlapping another cluster's of the stack"),
-  availabilityZoneIds: z.array(z.string().regex(/^[a-z]{2,}[a-z]*\d+-az\d+$/, { error: "not an availability zone ID; zone IDs look like euw1-az1 (see `aws ec2 describe-availability-zones`, column ZoneId)" }))
+  availabilityZoneIds: z.array(z.string().regex(ZONE_ID, { error: "not an availability zone ID; zone IDs look like euw1-az1 (see `aws ec2 describe-availability-zones`, column ZoneId)" }))
     .min(2, { error: "needs at least 2 zones: EKS and a resilient node group need two" }).max(6)
     .describe("Availability zone IDs (not names: names differ between accounts) of the cluster's subnets, e.g. [euw1-az1, euw1-az2]; one public and one private subnet each"),
   endpoint: strict({
@@ -112,7 +117,8 @@ const eksCluster = strict({
 }).superRefine((c, ctx) => {
   const prefix = zoneIdPrefix(c.region);
   c.availabilityZoneIds.forEach((id, i) => {
-    if (prefix && !id.startsWith(`${prefix}-`)) ctx.addIssue({ code: "custom", path: ["availabilityZoneIds", i], message: `is not a zone of ${c.region} (its zone IDs start with ${prefix}-)` });
+    // Only a zone ID can be of another region; anything else already has its own problem.
+    if (prefix && ZONE_ID.test(id) && !id.startsWith(`${prefix}-`)) ctx.addIssue({ code: "custom", path: ["availabilityZoneIds", i], message: `is not a zone of ${c.region} (its zone IDs start with ${prefix}-)` });
     if (c.availabilityZoneIds.indexOf(id) !== i) ctx.addIssue({ code: "custom", path: ["availabilityZoneIds", i], message: "is listed twice; each zone gets one public and one private subnet" });
   });
 });
@@ -196,6 +202,10 @@ export const stackSchema = strict({
     namespace: stackDefaults.sealedSecretsNamespace,
     rotation: 0,
   }),
+  ci: strict({
+    runnerLabels: z.array(z.string().regex(/^[^\s,]+$/, { error: "not a runner label (no spaces or commas), e.g. \"self-hosted\"" })).min(1)
+      .describe("`runs-on` labels of the GitHub Actions runner that previews and deploys this stack, e.g. [self-hosted, prod-vpc] for a runner inside the clusters' VPCs (.github/workflows/platform.yml reads them); @default [ubuntu-latest]"),
+  }).optional().describe("How CI reaches this stack's clusters; required when an EKS cluster's endpoint is private-only (a GitHub-hosted runner cannot reach it); @default a GitHub-hosted runner (ubuntu-latest)"),
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
   ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
   tenantsDir: z.string().default("tenants"),
@@ -225,6 +235,11 @@ export type ExistingClusterConfig = z.output<typeof existingCluster>;
 /** The cluster that runs image automation for the stage's tenants. */
 export function imageAutomationCluster(s: Pick<StackConfig, "clusters" | "imageAutomationCluster">): string {
   return s.imageAutomationCluster ?? s.clusters[0].name;
+}
+
+/** The `runs-on` labels of the runner that previews and deploys the stack (the workflow reads the same key). */
+export function ciRunnerLabels(s: Pick<StackConfig, "ci">): string[] {
+  return s.ci?.runnerLabels ?? stackDefaults.ciRunnerLabels;
 }
 
 export function isExisting(c: ClusterConfig): c is ExistingClusterConfig {

@@ -6,7 +6,7 @@ import { formatProblem, isValidationError, ValidationError } from "../lib/errors
 import { loadProject } from "../lib/project";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES } from "../lib/yaml-file";
-import { CHECK_CONTEXT, ROOT, tempDir, tempProject, writeFiles } from "./helpers/fixtures";
+import { CHECK_CONTEXT, ROOT, tempDir, tempProject, writeFiles, writeKubeconfig } from "./helpers/fixtures";
 
 /**
  * A corpus of invalid tenant and stack files, one folder per case:
@@ -138,6 +138,19 @@ function fileKindCases(): Case[] {
 
 describe("corpus of invalid tenant and stack files", () => {
   const cases = [...committedCases(), ...generatedCases()];
+
+  // An existing cluster named without a kubeconfig is judged against the run's default one
+  // ($KUBECONFIG): here one holding kind-platform, so such a case fails on its own rule only,
+  // whatever the machine running the tests has in ~/.kube.
+  let savedKubeconfig: string | undefined;
+  before(() => {
+    savedKubeconfig = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = writeKubeconfig(["kind-platform"]);
+  });
+  after(() => {
+    if (savedKubeconfig === undefined) delete process.env.KUBECONFIG;
+    else process.env.KUBECONFIG = savedKubeconfig;
+  });
 
   it("holds at least 40 invalid cases, tenant and stack files both", () => {
     assert.ok(cases.length >= 40, `only ${cases.length} cases`);

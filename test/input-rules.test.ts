@@ -14,7 +14,7 @@ import { isIgnoredEntry } from "../lib/tenant-folder";
 import { tenantSchema } from "../lib/tenant-schema";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES, MAX_NESTING, parseYamlMapping } from "../lib/yaml-file";
-import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, tenantFrom } from "./helpers/fixtures";
+import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, tenantFrom, withEnv, writeKubeconfig } from "./helpers/fixtures";
 
 const shippedDev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 const devWith = (edit: (s: string) => string) => {
@@ -100,6 +100,45 @@ describe("stack files: AWS, EKS and Flux facts", () => {
     assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack("kind-other") }), stack: "dev" }), [
       `Pulumi.dev.yaml: platform:clusters[0].existing.kubeconfig ("${path.join(dir, "config")}"): has no context "kind-other" (it has kind-platform); fix existing.context, or point existing.kubeconfig to the file that has it`,
     ]);
+  });
+
+  describe("an existing cluster without kubeconfig is checked against the default one ($KUBECONFIG, else ~/.kube/config) at validation", () => {
+    const existing = (context: string) => devWith((s) => s.slice(0, s.indexOf("    - name: dev-euw1")) + `    - name: dev-local\n      existing: {context: ${context}}\n`);
+    const problems = (context: string) => projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": existing(context) }), stack: "dev" });
+    const fix = "set existing.kubeconfig to the file that has it, or export KUBECONFIG=<that file> before running";
+
+    it("a context in any file of a $KUBECONFIG list is accepted", () => {
+      const list = [writeKubeconfig(["kind-other"]), path.join(tempDir("kube"), "absent"), writeKubeconfig(["kind-platform"])].join(path.delimiter);
+      assert.deepEqual(withEnv({ KUBECONFIG: list }, () => problems("kind-platform")), []);
+    });
+
+    it("a missing default kubeconfig is a problem of the stack file, at the context, with the fix", () => {
+      const absent = path.join(tempDir("kube"), "config");
+      assert.deepEqual(withEnv({ KUBECONFIG: absent }, () => problems("kind-platform")), [
+        `Pulumi.dev.yaml: platform:clusters[0].existing.context ("kind-platform"): no kubeconfig holds it: the stack names none, and $KUBECONFIG (${absent}) does not exist; ${fix}`,
+      ]);
+    });
+
+    it("a context in no file of the default kubeconfig is a problem naming the contexts it has", () => {
+      const a = writeKubeconfig(["kind-a"]);
+      const b = writeKubeconfig(["kind-b"]);
+      assert.deepEqual(withEnv({ KUBECONFIG: `${a}${path.delimiter}${b}` }, () => problems("kind-platform")), [
+        `Pulumi.dev.yaml: platform:clusters[0].existing.context ("kind-platform"): is not a context of the default kubeconfig $KUBECONFIG (${a}${path.delimiter}${b}) (it has kind-a, kind-b); fix existing.context, or ${fix}`,
+      ]);
+    });
+
+    it("without $KUBECONFIG, ~/.kube/config is the file read: accepted when it has the context, refused by path when absent", () => {
+      const home = tempDir("home");
+      const config = path.join(home, ".kube", "config");
+      withEnv({ KUBECONFIG: undefined, HOME: home, USERPROFILE: home }, () => {
+        assert.deepEqual(problems("kind-platform"), [
+          `Pulumi.dev.yaml: platform:clusters[0].existing.context ("kind-platform"): no kubeconfig holds it: the stack names none, and ${config} does not exist; ${fix}`,
+        ]);
+        fs.mkdirSync(path.dirname(config));
+        fs.copyFileSync(writeKubeconfig(["kind-platform"]), config);
+        assert.deepEqual(problems("kind-platform"), []);
+      });
+    });
   });
 });
 

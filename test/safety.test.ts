@@ -146,6 +146,33 @@ describe("reliability: determinism, rotation and least privilege", function () {
     assert.ok(!infra.some((o) => o.kind === "HelmRelease" || o.kind === "StorageClass"), "nor their objects");
   });
 
+  it("an existing cluster named without a kubeconfig is reached through the $KUBECONFIG file that has its context, and a missing one stops at validation", async () => {
+    const saved = process.env.KUBECONFIG;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-"));
+    const other = path.join(dir, "other");
+    const kind = path.join(dir, "kind");
+    fs.writeFileSync(other, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: [{name: other, context: {cluster: other, user: other}}]\nusers: []\n");
+    fs.writeFileSync(kind, "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: [{name: kind-platform, context: {cluster: kind-platform, user: kind-platform}}]\nusers: []\n");
+    const config = { "platform:clusters": JSON.stringify([{ name: "local", existing: { context: "kind-platform" } }]) };
+    const noEcr = tenantsWith((d) => fs.rmSync(path.join(d, "sock-shop.yaml")));
+    try {
+      process.env.KUBECONFIG = [other, kind].join(path.delimiter);
+      const rs = (await runProgram({ stack: "dev", config, tenantsDir: noEcr, revealSecrets: true })).registrations;
+      const provider = rs.find((r) => r.type === "pulumi:providers:kubernetes")!;
+      assert.equal(provider.inputs.context, "kind-platform");
+      assert.equal(provider.inputs.kubeconfig, fs.readFileSync(kind, "utf8"), "the provider reads the file that has the context, not the list's first");
+      process.env.KUBECONFIG = path.join(dir, "absent");
+      await assert.rejects(runProgram({ stack: "dev", config, tenantsDir: noEcr }), (e: Error) => {
+        assert.match(e.message, /Pulumi\.dev\.yaml: platform:clusters\[0\]\.existing\.context \("kind-platform"\): no kubeconfig holds it/);
+        assert.doesNotMatch(e.message, /ResourceError|not found; set existing\.kubeconfig/);
+        return true;
+      });
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it("the webhook receiver's Ingress uses the configured ingress class", async () => {
     const rs = (await runProgram({ stack: "dev", config: { "platform:ingressClassName": "traefik" } })).registrations;
     const ingress = parseAllDocuments(fleetFile(rs, "infrastructure/dev-euw1/objects.yaml")).map((d) => d.toJS()).find((o) => o.kind === "Ingress");

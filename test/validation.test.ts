@@ -7,7 +7,7 @@ import { formatProblem, isValidationError, ValidationError } from "../lib/errors
 import { loadProject } from "../lib/project";
 import { loadTenants, SYSTEM_NAMESPACES } from "../lib/tenants";
 import { MAX_FILE_BYTES, readYamlMapping } from "../lib/yaml-file";
-import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject } from "./helpers/fixtures";
+import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, withEnv, writeKubeconfig } from "./helpers/fixtures";
 
 /** A tenant file's text from its content, with any fields replaced. */
 const yamlOf = (t: Record<string, unknown>) => stringify(t);
@@ -657,7 +657,8 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
   });
 
   it("two clusters with one name are rejected at the second", () => {
-    assertProblems(devProblems((s) => s.replace("  platform:clusters:\n", "  platform:clusters:\n    - name: dev-euw1\n      existing: {context: kind-platform}\n")), [
+    const problems = withEnv({ KUBECONFIG: writeKubeconfig(["kind-platform"]) }, () => devProblems((s) => s.replace("  platform:clusters:\n", "  platform:clusters:\n    - name: dev-euw1\n      existing: {context: kind-platform}\n")));
+    assertProblems(problems, [
       'Pulumi.dev.yaml: platform:clusters[1].name ("dev-euw1"): is used by another cluster of this stack; cluster names must be unique',
     ]);
   });

@@ -142,3 +142,27 @@ export function build(t: Tenant, ctx: ClusterContext): Built {
 export function buildAll(tenants: Tenant[], contexts: ClusterContext[]): Built[] {
   return tenants.flatMap((t) => contexts.filter((c) => t.stages.includes(c.stage)).map((c) => build(t, c)));
 }
+
+/** A kubeconfig file holding `contexts` (names only: validation reads no more), in a fresh directory. */
+export function writeKubeconfig(contexts: string[], name = "config"): string {
+  const file = path.join(tempDir("kube"), name);
+  fs.writeFileSync(file, `apiVersion: v1\nkind: Config\ncontexts:\n${contexts.map((c) => `  - name: ${c}\n    context: {cluster: ${c}, user: ${c}}\n`).join("") || "  []\n"}`);
+  return file;
+}
+
+/** Runs `fn` with environment variables set (undefined: unset), restoring them afterwards, also on failure. */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (vs: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(vs)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  set(vars);
+  try {
+    return fn();
+  } finally {
+    set(saved);
+  }
+}
