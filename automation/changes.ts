@@ -4,13 +4,15 @@
  * plain data out, so it is tested with hand-written events.
  */
 import { parseAllDocuments } from "yaml";
+import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
 import type { EngineEvent } from "./seam";
+
+export { FLEET_COMMIT_TYPE };
 import { parseUrn, ParsedUrn } from "./urn";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";
 export const TENANT_KEYS_TYPE = "platform:tenant:TenantDeployKeys";
 export const DEPLOY_KEY_TYPE = "github:index/repositoryDeployKey:RepositoryDeployKey";
-export const FLEET_COMMIT_TYPE = "pulumi-nodejs:dynamic/fleet:FleetCommit";
 export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** The operations counted. Replacement sub-steps (create-replacement, delete-replaced) are not

@@ -11,6 +11,9 @@ import { createHash } from "node:crypto";
  * Node built-ins only and keeps no module state.
  */
 
+/** How Pulumi types the FleetCommit dynamic resource (module `fleet`, type `FleetCommit`, components/fleet-commit.ts). */
+export const FLEET_COMMIT_TYPE = "pulumi-nodejs:dynamic/fleet:FleetCommit";
+
 /** Where the fleet lives: API base URL (GitHub or GitHub Enterprise Server), repository, branch. */
 export interface FleetLocation {
   /** REST API base without trailing slash: `https://api.github.com`, `https://ghe.example.com/api/v3`. */

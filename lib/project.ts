@@ -3,14 +3,14 @@ import * as path from "node:path";
 import { ValidationError, type Problem } from "./errors";
 import { problemsFromIssues } from "./issues";
 import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
-import { loadTenants, SYSTEM_NAMESPACES, type Tenant } from "./tenants";
+import { SYSTEM_NAMESPACES } from "./objects/meta";
+import { loadTenants, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
 import { checkHosts, checkImageAutomation, checkReceivers } from "./stage-rules";
 import { checkQuotaCapacity } from "./capacity";
-import { checkStack, checkStackFileKeys } from "./stack-rules";
+import { checkStack, checkStackFileKeys, CONFIG_NAMESPACE } from "./stack-rules";
 
-/** The config namespace of this project (`platform:` keys in `Pulumi.<stack>.yaml`). */
-export const CONFIG_NAMESPACE = "platform";
+export { CONFIG_NAMESPACE };
 
 /**
  * Secret config keys are read by the program where they are used (per tenant), not by the stack
@@ -67,8 +67,8 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   if (stack) {
     problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants), ...checkReceivers(stack, file));
     problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
+    problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));
   }
-  if (stack) problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
 }

@@ -8,6 +8,8 @@ import { z } from "zod";
 import type { Problem } from "./errors";
 import { mastermindsRangeError } from "./go-syntax";
 import { closest } from "./issues";
+import { ipv4, parseCidr, type Cidr } from "./network";
+import { SYSTEM_NAMESPACES } from "./objects/meta";
 import type { StackConfig } from "./stack-schema";
 
 /**
@@ -15,7 +17,11 @@ import type { StackConfig } from "./stack-schema";
  * networks) and rules across clusters. Each fact is a table here, with where it comes from.
  */
 
-const PLATFORM = "platform";
+/**
+ * The config namespace of this project (`platform:` keys in `Pulumi.<stack>.yaml`). Declared here,
+ * the module the stack schema reads its rules from, so both use it without an import cycle.
+ */
+export const CONFIG_NAMESPACE = "platform";
 
 // ---- Regions ------------------------------------------------------------------------------------
 
@@ -45,28 +51,6 @@ export const eksKubernetesVersion = z.string()
   });
 
 // ---- IPv4 networks ------------------------------------------------------------------------------
-
-export interface Cidr {
-  /** First address, as an unsigned 32-bit number. */
-  start: number;
-  bits: number;
-  /** Number of addresses. */
-  size: number;
-}
-
-const ipv4 = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-
-/** Parses `a.b.c.d/n`: four decimal octets of at most 255 and a prefix of 0–32, or undefined. */
-export function parseCidr(v: string): (Cidr & { address: number }) | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(v);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o, i) => o > 255 || (m[i + 1].length > 1 && m[i + 1].startsWith("0"))) || bits > 32) return undefined;
-  const address = octets.reduce((a, o) => a * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  return { address, start: address - (address % size), bits, size };
-}
 
 const overlaps = (a: Cidr, b: Cidr) => a.start < b.start + b.size && b.start < a.start + a.size;
 
@@ -147,7 +131,7 @@ const asNodeRange = (r: string) => r.replace(/,/g, " ").replace(/=>/g, ">=").rep
 /** platform:flux.version must be a range the operator can parse and that some release it carries satisfies. */
 function checkFluxVersion(stack: StackConfig, file: string): Problem[] {
   const { version, operatorChartVersion: operator } = stack.flux;
-  const at = (message: string): Problem[] => [{ file, field: `${PLATFORM}:flux.version`, value: version, message }];
+  const at = (message: string): Problem[] => [{ file, field: `${CONFIG_NAMESPACE}:flux.version`, value: version, message }];
   const error = mastermindsRangeError(version);
   if (error) return at(`is not a semver range the Flux Operator can read (${error}); write e.g. "2.9.x"`);
   const newest = NEWEST_FLUX_OF_OPERATOR[operator];
@@ -159,9 +143,6 @@ function checkFluxVersion(stack: StackConfig, file: string): Problem[] {
 }
 
 // ---- Rules across the stack ---------------------------------------------------------------------
-
-/** Namespaces the cluster or Flux own, where the program must not create (and later delete) its own. */
-const NOT_FOR_PLATFORM = ["default", "kube-system", "kube-public", "kube-node-lease", "flux-system"];
 
 /**
  * Rules that need the whole validated stack: VPC ranges of a stack's clusters must not overlap (they
@@ -177,25 +158,26 @@ export function checkStack(stack: StackConfig, file: string, projectDir: string)
   for (const [k, a] of vpcs.entries()) {
     for (const b of vpcs.slice(0, k)) {
       if (a.range && b.range && overlaps(a.range, b.range)) {
-        problems.push({ file, field: `${PLATFORM}:clusters[${a.i}].vpcCidr`, value: a.cidr, message: `overlaps ${b.cidr}, the VPC of cluster ${b.name}; give each cluster of a stack its own range (e.g. 10.20.0.0/16, 10.30.0.0/16) so their networks can be connected` });
+        problems.push({ file, field: `${CONFIG_NAMESPACE}:clusters[${a.i}].vpcCidr`, value: a.cidr, message: `overlaps ${b.cidr}, the VPC of cluster ${b.name}; give each cluster of a stack its own range (e.g. 10.20.0.0/16, 10.30.0.0/16) so their networks can be connected` });
       }
     }
   }
   const ss = stack.sealedSecrets.namespace;
-  if (NOT_FOR_PLATFORM.includes(ss)) {
-    problems.push({ file, field: `${PLATFORM}:sealedSecrets.namespace`, value: ss, message: `belongs to ${ss === "flux-system" ? "Flux" : "Kubernetes"}; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use "sealed-secrets"` });
+  // Namespaces the cluster or Flux own: the program must not create (and later delete) its own there.
+  if (SYSTEM_NAMESPACES.includes(ss)) {
+    problems.push({ file, field: `${CONFIG_NAMESPACE}:sealedSecrets.namespace`, value: ss, message: `belongs to ${ss === "flux-system" ? "Flux" : "Kubernetes"}; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use "sealed-secrets"` });
   } else if (ss === stack.ingressNamespace) {
-    problems.push({ file, field: `${PLATFORM}:sealedSecrets.namespace`, value: ss, message: "is also platform:ingressNamespace; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use \"sealed-secrets\"" });
+    problems.push({ file, field: `${CONFIG_NAMESPACE}:sealedSecrets.namespace`, value: ss, message: "is also platform:ingressNamespace; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use \"sealed-secrets\"" });
   }
   if (stack.ingressNamespace === "flux-system") {
-    problems.push({ file, field: `${PLATFORM}:ingressNamespace`, value: stack.ingressNamespace, message: "is Flux's namespace; name the namespace your ingress controller runs in, e.g. \"ingress-nginx\"" });
+    problems.push({ file, field: `${CONFIG_NAMESPACE}:ingressNamespace`, value: stack.ingressNamespace, message: "is Flux's namespace; name the namespace your ingress controller runs in, e.g. \"ingress-nginx\"" });
   }
   problems.push(...checkFluxVersion(stack, file), ...checkCiReach(stack, file));
   for (const { c, i } of clusters) {
     if (!("existing" in c)) continue;
     problems.push(...(c.existing.kubeconfig !== undefined
-      ? checkKubeconfig(c.existing, `${PLATFORM}:clusters[${i}].existing.kubeconfig`, file, projectDir)
-      : checkDefaultKubeconfig(c.existing.context, `${PLATFORM}:clusters[${i}].existing.context`, file)));
+      ? checkKubeconfig(c.existing, `${CONFIG_NAMESPACE}:clusters[${i}].existing.kubeconfig`, file, projectDir)
+      : checkDefaultKubeconfig(c.existing.context, `${CONFIG_NAMESPACE}:clusters[${i}].existing.context`, file)));
   }
   return problems;
 }
@@ -216,10 +198,10 @@ function checkCiReach(stack: StackConfig, file: string): Problem[] {
   const which = `${privateOnly.length === 1 ? "cluster" : "clusters"} ${privateOnly.join(", ")}`;
   const fix = "set platform:ci: { runnerLabels: [self-hosted, <label of a runner inside the clusters' VPCs>] }, or let CI in through the public endpoint (endpoint.public: true with publicCidrs)";
   if (stack.ci === undefined) {
-    return [{ file, field: `${PLATFORM}:ci`, message: `is not set, so CI runs on a GitHub-hosted runner (ubuntu-latest), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
+    return [{ file, field: `${CONFIG_NAMESPACE}:ci`, message: `is not set, so CI runs on a GitHub-hosted runner (ubuntu-latest), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
   }
   if (stack.ci.runnerLabels.every((l) => GITHUB_HOSTED.test(l))) {
-    return [{ file, field: `${PLATFORM}:ci.runnerLabels`, message: `name a GitHub-hosted runner (${stack.ci.runnerLabels.join(", ")}), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
+    return [{ file, field: `${CONFIG_NAMESPACE}:ci.runnerLabels`, message: `name a GitHub-hosted runner (${stack.ci.runnerLabels.join(", ")}), which cannot reach the private-only endpoint (endpoint.public: false) of ${which}; ${fix}` }];
   }
   return [];
 }
@@ -305,7 +287,7 @@ const STACK_FILE_KEYS = ["config", "secretsprovider", "encryptedkey", "encryptio
 export function knownNamespaces(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { dependencies?: Record<string, string> };
   const providers = Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith("@pulumi/") && d !== "@pulumi/pulumi").map((d) => d.slice("@pulumi/".length));
-  return [PLATFORM, ...providers.sort(), "pulumi"];
+  return [CONFIG_NAMESPACE, ...providers.sort(), "pulumi"];
 }
 
 /** Problems with the keys of a stack file: top-level keys, and config keys in no namespace anyone reads. */
@@ -322,13 +304,13 @@ export function checkStackFileKeys(value: Record<string, unknown>, file: string)
   for (const [key, v] of Object.entries(config)) {
     const colon = key.indexOf(":");
     if (colon < 0) {
-      problems.push({ file, field: `config.${key}`, message: `has no namespace, and Pulumi reads config keys as <namespace>:<key>; write ${PLATFORM}:${key}` });
+      problems.push({ file, field: `config.${key}`, message: `has no namespace, and Pulumi reads config keys as <namespace>:<key>; write ${CONFIG_NAMESPACE}:${key}` });
       continue;
     }
     const ns = key.slice(0, colon);
     if (!namespaces.includes(ns)) {
       const guess = closest(ns, namespaces);
-      problems.push({ file, field: key, message: `is in config namespace "${ns}", which nothing reads (this program reads ${PLATFORM}:, its providers ${namespaces.slice(1).join(":, ")}:)${guess ? `; did you mean ${guess}:${key.slice(colon + 1)}?` : ""}` });
+      problems.push({ file, field: key, message: `is in config namespace "${ns}", which nothing reads (this program reads ${CONFIG_NAMESPACE}:, its providers ${namespaces.slice(1).join(":, ")}:)${guess ? `; did you mean ${guess}:${key.slice(colon + 1)}?` : ""}` });
     } else if (key === "aws:region" && typeof v === "string" && !AWS_REGIONS.includes(v)) {
       const guess = closest(v, [...AWS_REGIONS]);
       problems.push({ file, field: key, value: v, message: `not an AWS region, e.g. "eu-west-1"${guess ? `; did you mean "${guess}"?` : ""}` });

@@ -1,6 +1,7 @@
 import type { Problem } from "./errors";
-import { CONFIG_NAMESPACE } from "./project";
-import type { StageTenant } from "./resolve";
+import { tenantsOnStage } from "./project";
+import { CONFIG_NAMESPACE } from "./stack-rules";
+import { resolveForStage, type StageTenant } from "./resolve";
 import { imageAutomationCluster, isExisting, type StackConfig } from "./stack-schema";
 import type { Tenant } from "./tenants";
 
@@ -9,7 +10,7 @@ import type { Tenant } from "./tenants";
  * tenant may serve. Problems stop the plan; notes are printed in the plan summary.
  */
 
-const onStage = (tenants: Tenant[], stage: string) => tenants.filter((t) => t.stages.includes(stage) && !t.decommission);
+const onStage = (tenants: Tenant[], stage: string) => tenantsOnStage(tenants, stage).filter((t) => !t.decommission);
 
 /** The image-automation cluster exists, and scanning ECR there needs IRSA (an EKS cluster of this program). */
 export function checkImageAutomation(stack: StackConfig, stackFile: string, tenants: Tenant[]): Problem[] {
@@ -46,9 +47,6 @@ export function checkReceivers(stack: StackConfig, stackFile: string): Problem[]
   });
 }
 
-/** A tenant host with `{stage}` replaced. */
-export const stageHost = (host: string, stage: string) => host.replaceAll("{stage}", stage);
-
 /** Whether `host` (or, for `*.x`, every name it allows) lies under `domain`. */
 function underDomain(host: string, domain: string): boolean {
   const bare = host.startsWith("*.") ? host.slice(2) : host;
@@ -63,8 +61,9 @@ export function checkHosts(stack: StackConfig, stackFile: string, tenants: Tenan
   const problems: Problem[] = [];
   const claims: { host: string; tenant: Tenant; field: string }[] = [];
   for (const t of onStage(tenants, stack.stage)) {
+    const hosts = resolveForStage(t, stack.stage).hosts;
     t.hosts.forEach((pattern, i) => {
-      const host = stageHost(pattern, stack.stage);
+      const host = hosts[i];
       const field = `hosts[${i}]`;
       if (!stack.tenantDomains.some((d) => underDomain(host, d))) {
         const allowed = stack.tenantDomains.length ? `one of ${stack.tenantDomains.join(", ")}` : "no domain yet";

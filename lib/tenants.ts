@@ -24,7 +24,6 @@ export interface TenantCheckContext {
   reservedNamespaces: string[];
 }
 
-export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "flux-system"];
 
 /**
  * Loads and validates every tenant file (`<tenant>.yaml`) in `dir`; what else the folder may hold

@@ -1,11 +1,9 @@
 import { parseAllDocuments } from "yaml";
 import { toYaml } from "../lib/fleet";
+import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
 import type { K8sObject } from "../lib/objects/meta";
 import { TENANT_LABEL } from "../lib/objects/meta";
 import type { Registration } from "./recorder";
-
-/** How Pulumi records the FleetCommit dynamic resource (components/fleet-commit.ts). */
-export const FLEET_COMMIT_TYPE = "pulumi-nodejs:dynamic/fleet:FleetCommit";
 
 /** Kubernetes objects per cluster and per owner (`<tenant>` or `platform`), as YAML. */
 export type Manifests = Record<string, Record<string, string>>;

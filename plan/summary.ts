@@ -3,8 +3,7 @@ import { tenantsOnStage } from "../lib/project";
 import { resolveForStage } from "../lib/resolve";
 import { imageAutomationCluster, isExisting } from "../lib/stack-schema";
 import { imageAutomationNotes } from "../lib/stage-rules";
-import { commitWrites } from "../lib/fleet-commit";
-import { FLEET_COMMIT_TYPE } from "./manifests";
+import { commitWrites, FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
 import type { Registration } from "./recorder";
 import type { PlanFile } from "./write";
 

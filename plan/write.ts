@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FLEET_COMMIT_TYPE, providerUrn, type Manifests } from "./manifests";
+import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
+import { providerUrn, type Manifests } from "./manifests";
 import type { Registration } from "./recorder";
 
 export interface PlanFile {

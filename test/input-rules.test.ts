@@ -9,7 +9,8 @@ import { compileGoRegex, expandReferences, mastermindsRangeError } from "../lib/
 import { closest } from "../lib/issues";
 import { loadProject } from "../lib/project";
 import { stackSchema } from "../lib/stack-schema";
-import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces, parseCidr } from "../lib/stack-rules";
+import { parseCidr } from "../lib/network";
+import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces } from "../lib/stack-rules";
 import { isIgnoredEntry } from "../lib/tenant-folder";
 import { tenantSchema } from "../lib/tenant-schema";
 import { loadTenants } from "../lib/tenants";

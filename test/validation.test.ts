@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
 import { loadProject } from "../lib/project";
-import { loadTenants, SYSTEM_NAMESPACES } from "../lib/tenants";
+import { SYSTEM_NAMESPACES } from "../lib/objects/meta";
+import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES, readYamlMapping } from "../lib/yaml-file";
 import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, withEnv, writeKubeconfig } from "./helpers/fixtures";
 

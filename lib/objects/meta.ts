@@ -24,6 +24,9 @@ export const MANAGED_BY = "eks-gitops-platform";
 
 export const FLUX_NAMESPACE = "flux-system";
 
+/** Namespaces Kubernetes and Flux own: no tenant, and no platform controller, gets one of them. */
+export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", FLUX_NAMESPACE];
+
 /** Namespace annotation listing the hosts (comma-separated, `*.x` for subdomains) the tenant's Ingresses may serve. */
 export const INGRESS_HOSTS_ANNOTATION = "eks-gitops.io/ingress-hosts";
 

@@ -78,6 +78,17 @@ function validatorProblems(image: Record<string, unknown>, field: string): strin
 
 const show = (v: string) => JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…(${v.length} chars)` : v);
 
+/** Go's verdicts on `values`, and a line for each value where the validator's verdict differs. */
+function compareWithGo(kind: "regex" | "semver", values: string[], image: (v: string) => Record<string, unknown>, field: string): { go: GoVerdict[]; disagreements: string[] } {
+  const go = askGo(kind, values);
+  const disagreements = values.flatMap((v, i) => {
+    const problems = validatorProblems(image(v), field);
+    if (go[i].ok === (problems.length === 0)) return [];
+    return [`${show(v)}: Go says ${go[i].line.slice(0, 120)}; the validator ${problems.length ? `refuses it: ${problems[0]}` : "accepts it"}`];
+  });
+  return { go, disagreements };
+}
+
 describe("Go and the validator agree on Flux's regular expressions and semver ranges", () => {
   before(async function () {
     this.timeout(0); // a cold build downloads Masterminds/semver and compiles a small binary
@@ -103,12 +114,7 @@ describe("Go and the validator agree on Flux's regular expressions and semver ra
   });
 
   it("every regex the validator accepts compiles in Go (with the same named groups), and every one it refuses does not", () => {
-    const go = askGo("regex", REGEXES);
-    const disagreements = REGEXES.flatMap((pattern, i) => {
-      const problems = validatorProblems({ filterTags: { pattern } }, "filterTags.pattern");
-      if (go[i].ok === (problems.length === 0)) return [];
-      return [`${show(pattern)}: Go says ${go[i].line.slice(0, 120)}; the validator ${problems.length ? `refuses it: ${problems[0]}` : "accepts it"}`];
-    });
+    const { go, disagreements } = compareWithGo("regex", REGEXES, (pattern) => ({ filterTags: { pattern } }), "filterTags.pattern");
     assert.deepEqual(disagreements, []);
     // extract names groups: for every pattern Go accepts, the validator knows exactly Go's named groups.
     const named = REGEXES.flatMap((pattern, i) => {
@@ -121,13 +127,7 @@ describe("Go and the validator agree on Flux's regular expressions and semver ra
   });
 
   it("every semver range the validator accepts parses in Go's Masterminds/semver, and every one it refuses does not", () => {
-    const go = askGo("semver", SEMVER_RANGES);
-    const disagreements = SEMVER_RANGES.flatMap((semver, i) => {
-      const problems = validatorProblems({ policy: { semver } }, "policy.semver");
-      if (go[i].ok === (problems.length === 0)) return [];
-      return [`${show(semver)}: Go says ${go[i].line.slice(0, 120)}; the validator ${problems.length ? `refuses it: ${problems[0]}` : "accepts it"}`];
-    });
-    assert.deepEqual(disagreements, []);
+    assert.deepEqual(compareWithGo("semver", SEMVER_RANGES, (semver) => ({ policy: { semver } }), "policy.semver").disagreements, []);
   });
 
   it("the list holds values on both sides (a list Go accepts whole would prove nothing)", () => {

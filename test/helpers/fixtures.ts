@@ -10,7 +10,8 @@ import { tenantObjects } from "../../lib/objects/tenant";
 import { loadProject } from "../../lib/project";
 import { resolveForStage, type StageTenant } from "../../lib/resolve";
 import { tenantSchema, type TenantFileInput } from "../../lib/tenant-schema";
-import { checkTenant, loadTenants, SYSTEM_NAMESPACES, type Tenant, type TenantCheckContext } from "../../lib/tenants";
+import { SYSTEM_NAMESPACES } from "../../lib/objects/meta";
+import { checkTenant, loadTenants, type Tenant, type TenantCheckContext } from "../../lib/tenants";
 
 /** The repository root (the Pulumi project). */
 export const ROOT = path.join(__dirname, "..", "..");
