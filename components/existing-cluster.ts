@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "node:fs";
 import type { ExistingClusterConfig } from "../lib/stack-schema";
-import { defaultKubeconfigFiles, readKubeconfig } from "../lib/stack-rules";
+import { defaultKubeconfigFiles, kubeconfigWithContext } from "../lib/stack-rules";
 import type { PlatformCluster } from "./eks-cluster";
 
 export interface ExistingClusterArgs {
@@ -27,7 +27,7 @@ export class ExistingCluster extends pulumi.ComponentResource implements Platfor
     // Validation has checked that this file exists and has the context (lib/stack-rules.ts); of a
     // $KUBECONFIG list, the file that has the context is the one read.
     const defaults = defaultKubeconfigFiles();
-    const file = c.existing.kubeconfig ?? defaults.find((f) => { const r = readKubeconfig(f); return "contexts" in r && r.contexts.includes(c.existing.context); }) ?? defaults[0];
+    const file = c.existing.kubeconfig ?? kubeconfigWithContext(defaults, c.existing.context) ?? defaults[0];
     if (!fs.existsSync(file)) {
       throw new pulumi.ResourceError(`cluster ${c.name}: kubeconfig ${file} not found; set existing.kubeconfig in platform:clusters or KUBECONFIG`, this);
     }

@@ -245,8 +245,8 @@ function checkDefaultKubeconfig(context: string, field: string, file: string): P
   const where = process.env.KUBECONFIG ? `$KUBECONFIG (${files.join(path.delimiter)})` : files[0];
   const fix = "set existing.kubeconfig to the file that has it, or export KUBECONFIG=<that file> before running";
   const at = (message: string): Problem[] => [{ file, field, value: context, message }];
+  if (kubeconfigWithContext(files, context) !== undefined) return [];
   const found = files.map((f) => ({ f, read: readKubeconfig(f) }));
-  if (found.some(({ read }) => "contexts" in read && read.contexts.includes(context))) return [];
   const readable = found.flatMap(({ f, read }) => ("contexts" in read ? [{ f, contexts: read.contexts }] : []));
   const broken = found.flatMap(({ f, read }) => ("problem" in read && read.problem !== "missing" ? [`${f} ${read.problem}`] : []));
   if (readable.length === 0 && broken.length === 0) {
@@ -254,6 +254,14 @@ function checkDefaultKubeconfig(context: string, field: string, file: string): P
   }
   const has = readable.flatMap((r) => r.contexts);
   return at(`is not a context of the default kubeconfig ${where} (it has ${has.length ? has.join(", ") : "none"}${broken.length ? `; ${broken.join("; ")}` : ""}); fix existing.context, or ${fix}`);
+}
+
+/** The first of `files` that holds `context`: the kubeconfig the program reads it from. */
+export function kubeconfigWithContext(files: string[], context: string): string | undefined {
+  return files.find((f) => {
+    const read = readKubeconfig(f);
+    return "contexts" in read && read.contexts.includes(context);
+  });
 }
 
 /** A kubeconfig file's context names, or why it has none to give ("missing" when there is no file). */
