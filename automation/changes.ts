@@ -4,6 +4,7 @@
  * plain data out, so it is tested with hand-written events.
  */
 import { parseAllDocuments } from "yaml";
+import { accessGrantsOf } from "../lib/access-grants";
 import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
 import type { EngineEvent } from "./seam";
 
@@ -157,18 +158,17 @@ function namespaceDeletion(step: Step, tenants: TenantIndex): NamespaceDeletion 
  */
 function accessGrants(steps: Step[], tenants: TenantIndex): AccessGrant[] {
   const keys = steps.filter((s) => s.urn.type === DEPLOY_KEY_TYPE);
-  const repo = (inputs?: Record<string, unknown>) => (typeof inputs?.repository === "string" ? inputs.repository : undefined);
-  const before = new Set(keys.filter((s) => s.op !== "create").map((s) => repo(s.oldInputs)).filter((r): r is string => r !== undefined));
-  const grants: AccessGrant[] = [];
-  for (const s of keys.filter((k) => ["create", "update", "replace"].includes(k.op))) {
-    const repository = repo(s.newInputs);
-    if (repository === undefined) continue;
-    const tenant = tenants.ownerOf(s)?.tenant;
-    const base = { repository, ...(tenant ? { tenant } : {}), urn: s.urn.urn };
-    if (s.op === "create" && !before.has(repository)) grants.push({ kind: "new repository", ...base });
-    if (s.newInputs?.readOnly === false && s.oldInputs?.readOnly !== false) grants.push({ kind: "write key", ...base });
-  }
-  return grants;
+  const access = (inputs: Record<string, unknown> | undefined) =>
+    typeof inputs?.repository === "string" ? { repository: inputs.repository, write: inputs.readOnly === false } : undefined;
+  const before = keys.filter((s) => s.op !== "create").flatMap((s) => access(s.oldInputs) ?? []);
+  const after = keys.filter((s) => ["create", "update", "replace"].includes(s.op)).flatMap((s) => {
+    const a = access(s.newInputs);
+    return a ? [{ ...a, step: s }] : [];
+  });
+  return accessGrantsOf(before, after).map(({ kind, key }) => {
+    const tenant = tenants.ownerOf(key.step)?.tenant;
+    return { kind, repository: key.repository, ...(tenant ? { tenant } : {}), urn: key.step.urn.urn };
+  });
 }
 
 /**

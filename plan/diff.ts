@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { accessGrantsOf } from "../lib/access-grants";
 import type { K8sObject } from "../lib/objects/meta";
 import type { PlanFile } from "./write";
 
@@ -79,13 +80,12 @@ const readResources = (d: string): Map<string, PlanFile["resources"][number]> =>
 function accessGrants(oldDir: string, newDir: string): string[] {
   const keys = (d: string) => [...readResources(d).values()].filter((r) => r.type === "github:index/repositoryDeployKey:RepositoryDeployKey")
     .map((r) => ({ repository: String(r.inputs.repository), write: r.inputs.readOnly === false, owner: (r.provider ?? "").split("::").pop()?.replace(/^github-/, "") }));
-  const before = keys(oldDir);
-  const lines: string[] = [];
-  for (const k of keys(newDir)) {
-    const name = `${k.owner ? `${k.owner}/` : ""}${k.repository}`;
-    if (!before.some((b) => b.repository === k.repository)) lines.push(`!! NEW REPOSITORY ${name} gets a deploy key: its commits will reach the clusters; check it is the team's own`);
-    if (k.write && !before.some((b) => b.repository === k.repository && b.write)) lines.push(`!! WRITE KEY on ${name}: Flux will push to it (image automation)`);
-  }
+  const lines = accessGrantsOf(keys(oldDir), keys(newDir)).map(({ kind, key }) => {
+    const name = `${key.owner ? `${key.owner}/` : ""}${key.repository}`;
+    return kind === "new repository"
+      ? `!! NEW REPOSITORY ${name} gets a deploy key: its commits will reach the clusters; check it is the team's own`
+      : `!! WRITE KEY on ${name}: Flux will push to it (image automation)`;
+  });
   return [...new Set(lines)];
 }
 
