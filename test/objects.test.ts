@@ -1,3 +1,4 @@
+import { gitHostOf } from "../lib/git-host";
 import * as assert from "node:assert/strict";
 import type { ClusterContext } from "../lib/objects/context";
 import { COMMIT_TEMPLATE } from "../lib/objects/image";
@@ -342,6 +343,13 @@ describe("tenant object builders", () => {
     }
     assert.equal(spec(one(objects, "Provider", "kitchen-slack")).channel, "kitchen-alerts");
     assert.equal(spec(one(objects, "Provider", "kitchen-commit-status")).address, "https://github.com/acme/kitchen");
+  });
+
+  it("commit statuses go to the stack's Git host: a GitHub Enterprise Server's web address, never github.com", () => {
+    const ghes = gitHostOf({ sshUrl: "ssh://git@ghe.acme.example", apiUrl: "https://ghe.acme.example/api/v3/", knownHosts: "ghe.acme.example ssh-ed25519 AAAA" });
+    const objects = builtFor(kitchenSink, { ...DEV, git: ghes }).objects;
+    assert.equal(spec(one(objects, "Provider", "kitchen-commit-status")).address, "https://ghe.acme.example/acme/kitchen");
+    assert.equal(spec(one(objects, "GitRepository", "kitchen")).url, "ssh://git@ghe.acme.example/acme/kitchen.git");
   });
 
   it("Alerts watch the tenant's own Flux objects with the chosen severity; commit statuses follow the Kustomization", () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { GITHUB } from "../git-host";
 import type { StageTenant } from "../resolve";
 import type { ClusterContext, ResolvedValues } from "./context";
 import { API, names, tenantMeta, type K8sObject } from "./meta";
@@ -8,7 +9,7 @@ import { sealedSecret } from "./sealed-secret";
 const TENANT_EVENT_KINDS = ["GitRepository", "Kustomization", "HelmRelease", "HelmRepository", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation"];
 
 /** Slack alerts and GitHub commit statuses; their credentials travel only as SealedSecrets. */
-export function notificationObjects(t: StageTenant, values: ResolvedValues): K8sObject[] {
+export function notificationObjects(t: StageTenant, ctx: ClusterContext, values: ResolvedValues): K8sObject[] {
   const n = t.notifications;
   if (!n) return [];
   const out: K8sObject[] = [];
@@ -42,7 +43,7 @@ export function notificationObjects(t: StageTenant, values: ResolvedValues): K8s
         apiVersion: API.notification,
         kind: "Provider",
         metadata: tenantMeta(t, provider),
-        spec: { type: "github", address: `https://github.com/${t.source.repository}`, secretRef: { name: names.githubStatusSecret(t.name) } },
+        spec: { type: "github", address: `${(ctx.git ?? GITHUB).webUrl}/${t.source.repository}`, secretRef: { name: names.githubStatusSecret(t.name) } },
       },
       {
         apiVersion: API.notification,

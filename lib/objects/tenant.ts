@@ -21,7 +21,7 @@ export function tenantObjects(t: StageTenant, ctx: ClusterContext, values: Resol
     ...gitSync(t, ctx),
     ...helmRepositories(t),
     ...imageAutomationObjects(t, ctx, values),
-    ...notificationObjects(t, values),
+    ...notificationObjects(t, ctx, values),
     ...receiverObjects(t, ctx, values),
   ];
 }
