@@ -139,8 +139,10 @@ function checkRepositories(stack: StackConfig, stackFile: string, tenants: Tenan
       add(`is not a repository tenants may use on stage ${stack.stage} (owners ${owners.join(", ")}${singles.length ? `; repositories ${singles.join(", ")}` : ""}); ask the platform team to add it to platform:tenantRepositories in ${stackFile}`);
     }
   }
+  // Across every tenant file, whatever its stages: a team on one stage may not claim a repository
+  // another team deploys on another.
   const byRepo = new Map<string, Tenant[]>();
-  for (const t of onStage) byRepo.set(key(t.source.repository), [...(byRepo.get(key(t.source.repository)) ?? []), t]);
+  for (const t of tenants) byRepo.set(key(t.source.repository), [...(byRepo.get(key(t.source.repository)) ?? []), t]);
   for (const users of byRepo.values()) {
     if (users.length < 2) continue;
     for (const t of users) {

@@ -71,6 +71,9 @@ export function checkHosts(stack: StackConfig, stackFile: string, tenants: Tenan
         return;
       }
       claims.push({ host, tenant: t, field });
+      // The platform's own hosts: the webhook receiver gets GitHub's push payloads for every tenant.
+      const platformHost = stack.clusters.map((c) => c.receiver?.host).find((r) => r !== undefined && overlaps(host, r));
+      if (platformHost) problems.push({ file: t.file, field, value: pattern, message: `overlaps ${platformHost}, the Flux webhook receiver's host in ${stackFile}; a platform host belongs to no tenant, choose another name` });
     });
   }
   for (const [i, a] of claims.entries()) {

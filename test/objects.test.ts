@@ -5,7 +5,8 @@ import { COMMIT_TEMPLATE } from "../lib/objects/image";
 import { API, FLUX_NAMESPACE, names, TENANT_LABEL, type K8sObject } from "../lib/objects/meta";
 import { receiverPath, usesWebhook } from "../lib/objects/notifications";
 import { fleetEntryPoints, fluxInstance, PLATFORM_APPLIER, platformObjects, receiverIngress, tenantPolicies } from "../lib/objects/platform";
-import { RECONCILER_RULES, tenantObjects } from "../lib/objects/tenant";
+import { officialCrds } from "../engines/crds";
+import { RECONCILER_RULES, TENANT_FLUX_RESOURCES, tenantObjects } from "../lib/objects/tenant";
 import { loadProject } from "../lib/project";
 import { resolveForStage } from "../lib/resolve";
 import type { TenantFileInput } from "../lib/tenant-schema";
@@ -130,8 +131,18 @@ describe("tenant object builders", () => {
           assert.ok(!r.resources.includes("serviceaccounts/token"), `token requests: ${where}`);
         }
         assert.ok(!r.resources.some((res) => CLUSTER_SCOPED.includes(res)), `cluster-scoped resource: ${where}`);
-        if (r.resources.includes("*")) assert.ok(r.apiGroups.every((g) => g.endsWith(".toolkit.fluxcd.io")), `'*' outside the Flux groups: ${where}`);
+        assert.ok(!r.resources.includes("*"), `'*' also grants subresources such as status: ${where}`);
+        assert.ok(r.resources.every((res) => !res.includes("/") || READ.includes(r.verbs[0]) && r.verbs.every((v) => READ.includes(v))), `a writable subresource: ${where}`);
       }
+    }
+  });
+
+  it("the reconciler Role names every Flux kind of the official CRDs in the groups tenants use", () => {
+    const crds = officialCrds().flatMap((f) => f.crds as unknown as { spec: { group: string; names: { plural: string } } }[]);
+    for (const [group, resources] of Object.entries(TENANT_FLUX_RESOURCES)) {
+      const official = crds.filter((c) => c.spec.group === group).map((c) => c.spec.names.plural).sort();
+      assert.deepEqual([...resources].sort(), official, group);
+      assert.ok(RECONCILER_RULES.some((r) => r.apiGroups.includes(group) && resources.every((res) => r.resources.includes(res))), group);
     }
   });
 
@@ -246,7 +257,7 @@ describe("tenant object builders", () => {
     assert.equal(spec(one(kitchen, "HelmRepository", "bitnami")).type, undefined);
   });
 
-  it("network isolation admits the tenant's own pods, the ingress controller and the cluster's load balancers only, and 'none' emits no policy", () => {
+  it("network isolation admits the tenant's own pods, the ingress controller and the cluster's load balancers only, and 'none' keeps only the egress policy (never instance metadata)", () => {
     const policies = ofKind(builtFor(byName("app-a"), DEV).objects, "NetworkPolicy");
     assert.deepEqual(policies.map((p) => p.metadata.name), ["deny-from-other-namespaces", "allow-from-ingress", "allow-from-load-balancers", "restrict-egress"]);
     const fromBalancers = spec(policies[2]).ingress[0].from.map((f: { ipBlock: { cidr: string } }) => f.ipBlock.cidr);
@@ -255,7 +266,9 @@ describe("tenant object builders", () => {
     assert.deepEqual(spec(policies[0]).ingress, [{ from: [{ podSelector: {} }] }]);
     const admitted = spec(policies[1]).ingress[0].from.map((f: { namespaceSelector: { matchLabels: Record<string, string> } }) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
     assert.deepEqual(admitted, [DEV.ingressNamespace], "not flux-system: Flux never calls tenant pods");
-    assert.equal(ofKind(builtFor(kitchenSink, DEV).objects, "NetworkPolicy").length, 0);
+    const open = ofKind(builtFor(kitchenSink, DEV).objects, "NetworkPolicy");
+    assert.deepEqual(open.map((p) => p.metadata.name), ["restrict-egress"]);
+    assert.deepEqual(spec(open[0]), spec(policies[3]), "the same egress policy, instance metadata excluded");
   });
 
   it("tenant egress reaches its namespace, cluster DNS and the outside world, never instance metadata", () => {
@@ -474,7 +487,7 @@ describe("platform objects", () => {
 
   // What the policies admit and deny is judged by the real API server (test/cluster/); here only their shape.
   it("every tenant admission policy fails closed, denies as Forbidden and matches only the namespace's own service accounts", () => {
-    assert.deepEqual(policies.map((p) => p.metadata.name), ["tenant-reconciler-secrets", "tenant-sealed-secret-types", "tenant-services", "tenant-ingress-hosts", "tenant-platform-objects"]);
+    assert.deepEqual(policies.map((p) => p.metadata.name), ["tenant-reconciler-secrets", "tenant-sealed-secret-types", "tenant-services", "tenant-ingress-hosts", "tenant-flux-intervals", "tenant-platform-objects"]);
     for (const p of policies) {
       assert.equal(spec(p).failurePolicy, "Fail", p.metadata.name);
       for (const v of spec(p).validations) assert.equal(v.reason, "Forbidden", p.metadata.name);
@@ -492,7 +505,7 @@ describe("platform objects", () => {
   });
 
   it("platform objects are cluster-wide policy plus a receiver ingress only where a receiver is declared", () => {
-    const policies = Array(5).fill(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]).flat();
+    const policies = Array(6).fill(["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]).flat();
     assert.deepEqual(platformObjects(DEV).map((o) => o.kind), [...policies, "Ingress"]);
     assert.deepEqual(platformObjects(NO_RECEIVER).map((o) => o.kind), policies);
     const [ingress] = receiverIngress(DEV);

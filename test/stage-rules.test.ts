@@ -42,6 +42,17 @@ describe("stage rules: Ingress hosts and the image-automation cluster", () => {
     ]);
   });
 
+  it("no tenant may claim the Flux webhook receiver's host, directly or by a wildcard", () => {
+    const problems = [
+      ...problemsOf([{ ...minimalTenant("app-a"), hosts: ["flux-webhook.dev-euw1.dev.acme.example"] }]),
+      ...problemsOf([{ ...minimalTenant("app-b"), hosts: ["*.dev-euw1.dev.acme.example"] }]),
+    ];
+    assert.deepEqual(problems, [
+      'tenants/app-a.yaml: hosts[0] ("flux-webhook.dev-euw1.dev.acme.example"): overlaps flux-webhook.dev-euw1.dev.acme.example, the Flux webhook receiver\'s host in Pulumi.dev.yaml; a platform host belongs to no tenant, choose another name',
+      'tenants/app-b.yaml: hosts[0] ("*.dev-euw1.dev.acme.example"): overlaps flux-webhook.dev-euw1.dev.acme.example, the Flux webhook receiver\'s host in Pulumi.dev.yaml; a platform host belongs to no tenant, choose another name',
+    ]);
+  });
+
   it("platform:imageAutomationCluster must name a cluster of the stack", () => {
     const problems = problemsOf([minimalTenant("app-a")], (s) => s.replace("platform:stage: dev", "platform:stage: dev\n  platform:imageAutomationCluster: dev-use1"));
     assert.deepEqual(problems, ['Pulumi.dev.yaml: platform:imageAutomationCluster ("dev-use1"): is not a cluster of this stack; choose one of dev-euw1']);

@@ -804,6 +804,12 @@ describe("tenant repositories (what a tenant file may name as its source)", () =
     assert.deepEqual(problems(both), []);
   });
 
+  it("a tenant on one stage cannot claim the repository another tenant deploys on another stage", () => {
+    const found = problems({ "prod-team.yaml": tenant("prod-team", "acme/payments").replace("name: prod-team\n", "name: prod-team\nstages: [prod]\n"), "dev-team.yaml": tenant("dev-team", "acme/payments").replace("name: dev-team\n", "name: dev-team\nstages: [dev]\n") });
+    assert.deepEqual(found.map((p) => p.split(":")[0]).sort(), ["tenants/dev-team.yaml", "tenants/prod-team.yaml"], found.join("\n"));
+    assert.match(found.join("\n"), /tenants\/dev-team\.yaml: source\.repository \("acme\/payments"\): is also used by tenants\/prod-team\.yaml/);
+  });
+
   it("a shared repository stays read-only: image automation (a write key) on it is refused", () => {
     const automation = "imageAutomation:\n  path: ./deploy\n  images:\n    - { name: web, image: ghcr.io/acme/web, policy: { semver: \">=1.0.0\" } }\n";
     const found = problems({ "a.yaml": tenant("a", "acme/shared", "  sharedWith: [b]\n") + automation, "b.yaml": tenant("b", "acme/shared", "  sharedWith: [a]\n") });

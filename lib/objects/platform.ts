@@ -1,6 +1,8 @@
 import { GITHUB, repositoryUrl, type GitHost } from "../git-host";
 import type { StackConfig } from "../stack-schema";
+import { INTERVAL_BOUNDS } from "../rules";
 import type { ClusterContext } from "./context";
+import { TENANT_FLUX_RESOURCES } from "./tenant";
 import { API, FLUX_NAMESPACE, INGRESS_HOSTS_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL, platformMeta, TENANT_LABEL, type K8sObject } from "./meta";
 
 /** The service account Flux itself applies platform objects as, named because multitenancy changes the default. */
@@ -58,6 +60,16 @@ function tenantPolicy(p: PolicySpec): K8sObject[] {
 /** CEL: host `h` is one of `variables.allowed`, or under one of its `*.` entries. */
 const ALLOWED_HOST = (h: string) => `variables.allowed.exists(a, a == ${h} || (a.startsWith('*.') && ${h}.endsWith(a.substring(1))))`;
 
+/** CEL: the value of annotation `key` of the object written, or '' when it has none. */
+const annotation = (key: string) => `(has(object.metadata.annotations) && '${key}' in object.metadata.annotations ? object.metadata.annotations['${key}'] : '')`;
+
+const CLUSTER_WIDE_ANNOTATION = "sealedsecrets.bitnami.com/cluster-wide";
+/** Host names ExternalDNS publishes for an Ingress beside its rules. */
+const EXTERNAL_DNS_HOST_ANNOTATIONS = ["external-dns.alpha.kubernetes.io/hostname", "external-dns.alpha.kubernetes.io/internal-hostname"];
+const NGINX_ALIAS_ANNOTATION = "nginx.ingress.kubernetes.io/server-alias";
+/** Ingresses of one group share one AWS load balancer, and any of them can change its listeners. */
+const ALB_GROUP_ANNOTATION = "alb.ingress.kubernetes.io/group.name";
+
 const platformOwned = (o: string) => `${o} != null && has(${o}.metadata.labels) && '${MANAGED_BY_LABEL}' in ${o}.metadata.labels && ${o}.metadata.labels['${MANAGED_BY_LABEL}'] == '${MANAGED_BY}'`;
 
 /**
@@ -71,6 +83,7 @@ const platformOwned = (o: string) => `${o} != null && has(${o}.metadata.labels) 
  *   balancers and node ports are limited by the quota;
  * - `tenant-ingress-hosts`: an Ingress serves only hosts the tenant file declares (listed on the
  *   namespace, which the tenant cannot edit), and never as the default backend of every host;
+ * - `tenant-flux-intervals`: the tenant file's minimum interval for the Flux objects a team commits;
  * - `tenant-platform-objects`: what the platform put in the namespace (its GitRepository,
  *   Kustomization, Receiver, deploy-key SealedSecret, …) cannot be changed, deleted or imitated.
  */
@@ -84,10 +97,18 @@ export function tenantPolicies(): K8sObject[] {
     ...tenantPolicy({
       name: "tenant-sealed-secret-types",
       rules: [{ apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], operations: ["CREATE", "UPDATE"] }],
-      validations: [{
-        expression: `!has(object.spec.template) || !has(object.spec.template.type) || object.spec.template.type in ${JSON.stringify(TENANT_SECRET_TYPES).replace(/"/g, "'")}`,
-        message: `a tenant SealedSecret may only make Secrets of type ${TENANT_SECRET_TYPES.join(", ")}`,
-      }],
+      validations: [
+        {
+          expression: `!has(object.spec.template) || !has(object.spec.template.type) || object.spec.template.type in ${JSON.stringify(TENANT_SECRET_TYPES).replace(/"/g, "'")}`,
+          message: `a tenant SealedSecret may only make Secrets of type ${TENANT_SECRET_TYPES.join(", ")}`,
+        },
+        {
+          // The controller opens a cluster-wide ciphertext in any namespace: another team holding a
+          // copy (a shared repository) could open it in its own.
+          expression: `${annotation(CLUSTER_WIDE_ANNOTATION)} != 'true'`,
+          message: `a tenant SealedSecret may not be ${CLUSTER_WIDE_ANNOTATION}: it would open in any namespace; seal it for your namespace (kubeseal --scope strict or namespace-wide)`,
+        },
+      ],
     }),
     ...tenantPolicy({
       name: "tenant-services",
@@ -116,7 +137,29 @@ export function tenantPolicies(): K8sObject[] {
           expression: `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${ALLOWED_HOST("h")}))`,
           message: "every Ingress TLS host must be one the tenant file declares under hosts:",
         },
+        // Annotations that add host names or share a load balancer reach past spec.rules.
+        ...EXTERNAL_DNS_HOST_ANNOTATIONS.map((a) => ({
+          expression: `${annotation(a)} == '' || ${annotation(a)}.split(',').all(h, ${ALLOWED_HOST("h.trim()")})`,
+          message: `every host in the ${a} annotation must be one the tenant file declares under hosts: (ExternalDNS publishes it)`,
+        })),
+        {
+          expression: `${annotation(NGINX_ALIAS_ANNOTATION)} == ''`,
+          message: `tenant Ingresses may not set ${NGINX_ALIAS_ANNOTATION}; add each host as a rule of its own`,
+        },
+        {
+          expression: `${annotation(ALB_GROUP_ANNOTATION)} == '' || ${annotation(ALB_GROUP_ANNOTATION)} == request.namespace || ${annotation(ALB_GROUP_ANNOTATION)}.startsWith(request.namespace + '.')`,
+          message: `a tenant Ingress may join only its own load balancer group: ${ALB_GROUP_ANNOTATION} must be the namespace or start with "<namespace>."`,
+        },
       ],
+    }),
+    ...tenantPolicy({
+      name: "tenant-flux-intervals",
+      rules: [{ apiGroups: Object.keys(TENANT_FLUX_RESOURCES), resources: Object.values(TENANT_FLUX_RESOURCES).flat(), operations: ["CREATE", "UPDATE"] }],
+      validations: [{
+        // The tenant file's floor holds for the Flux objects a team commits too: a tighter loop hammers the Git host and the API server.
+        expression: `!has(object.spec) || !has(object.spec.interval) || duration(object.spec.interval) >= duration('${INTERVAL_BOUNDS.minSeconds}s')`,
+        message: `a tenant's Flux objects reconcile at most every ${INTERVAL_BOUNDS.minSeconds}s; set spec.interval to ${INTERVAL_BOUNDS.minSeconds}s or more`,
+      }],
     }),
     ...tenantPolicy({
       name: "tenant-platform-objects",

@@ -101,6 +101,15 @@ export function resourceLimits(t: StageTenant): K8sObject[] {
 }
 
 const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+
+/** Every Flux kind of the groups a tenant uses (Flux 2.9), by API group: what its reconciler manages. */
+export const TENANT_FLUX_RESOURCES: Record<string, string[]> = {
+  "source.toolkit.fluxcd.io": ["gitrepositories", "ocirepositories", "helmrepositories", "helmcharts", "buckets", "externalartifacts"],
+  "kustomize.toolkit.fluxcd.io": ["kustomizations"],
+  "helm.toolkit.fluxcd.io": ["helmreleases"],
+  "image.toolkit.fluxcd.io": ["imagerepositories", "imagepolicies", "imageupdateautomations"],
+  "notification.toolkit.fluxcd.io": ["alerts", "providers", "receivers"],
+};
 const READ_VERBS = ["get", "list", "watch"];
 
 /**
@@ -118,17 +127,9 @@ export const RECONCILER_RULES = [
   { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL_VERBS },
   { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL_VERBS },
   { apiGroups: ["bitnami.com"], resources: ["sealedsecrets"], verbs: ALL_VERBS },
-  {
-    apiGroups: [
-      "source.toolkit.fluxcd.io",
-      "kustomize.toolkit.fluxcd.io",
-      "helm.toolkit.fluxcd.io",
-      "image.toolkit.fluxcd.io",
-      "notification.toolkit.fluxcd.io",
-    ],
-    resources: ["*"],
-    verbs: ALL_VERBS,
-  },
+  // Flux kinds by name, never "*": in RBAC "*" also grants subresources, and a reconciler that can
+  // write `status` can point the platform's GitRepository at an artifact of its choosing.
+  ...Object.entries(TENANT_FLUX_RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ALL_VERBS })),
 ];
 
 export function reconcilerRbac(t: StageTenant): K8sObject[] {
@@ -156,26 +157,28 @@ export const INSTANCE_METADATA = ["169.254.169.254/32", "fd00:ec2::254/128"];
  * their own ingress policy.
  */
 export function networkPolicies(t: StageTenant, ctx: ClusterContext): K8sObject[] {
-  if (t.network.isolation === "none") return [];
   const fromNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
   const policy = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: tenantMeta(t, name), spec: { podSelector: {}, ...spec } });
+  // Without isolation the namespace is open both ways, except that no pod reaches instance metadata.
+  const egress = policy("restrict-egress", {
+    policyTypes: ["Egress"],
+    egress: [
+      { to: [{ podSelector: {} }] },
+      {
+        to: [{ ...fromNamespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+      },
+      { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [INSTANCE_METADATA[0]] } }, { ipBlock: { cidr: "::/0", except: [INSTANCE_METADATA[1]] } }] },
+    ],
+  });
+  if (t.network.isolation === "none") return [egress];
   return [
     policy("deny-from-other-namespaces", { policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
     policy("allow-from-ingress", { policyTypes: ["Ingress"], ingress: [{ from: [fromNamespace(ctx.ingressNamespace)] }] }),
     // An AWS load balancer in IP target mode sends from its addresses in the public subnets,
     // where no pod lives (pods are in the private ones), so this admits no other tenant.
     ...(ctx.loadBalancerCidrs?.length ? [policy("allow-from-load-balancers", { policyTypes: ["Ingress"], ingress: [{ from: ctx.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] })] : []),
-    policy("restrict-egress", {
-      policyTypes: ["Egress"],
-      egress: [
-        { to: [{ podSelector: {} }] },
-        {
-          to: [{ ...fromNamespace("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-          ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-        },
-        { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [INSTANCE_METADATA[0]] } }, { ipBlock: { cidr: "::/0", except: [INSTANCE_METADATA[1]] } }] },
-      ],
-    }),
+    egress,
   ];
 }
 
