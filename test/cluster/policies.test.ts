@@ -80,6 +80,48 @@ describe("tenant isolation policies on the real API server", () => {
     for (const type of TENANT_SECRET_TYPES) admitted(create(type), `a ${type} SealedSecret`);
   });
 
+  it("a tenant SealedSecret cannot be sealed cluster-wide, so no other namespace can open a copy of it", () => {
+    const scoped = (name: string, scope: string): K8sObject => {
+      const o = sealedSecret(t.namespace, name, "Opaque");
+      return { ...o, metadata: { ...o.metadata, annotations: { [`sealedsecrets.bitnami.com/${scope}`]: "true" } } };
+    };
+    refused(apply([scoped("wide", "cluster-wide")], { as: t.reconciler }), /tenant-sealed-secret-types.*may not be sealedsecrets\.bitnami\.com\/cluster-wide/, "a cluster-wide SealedSecret");
+    admitted(apply([scoped("ns-wide", "namespace-wide")], { as: t.reconciler }), "a namespace-wide SealedSecret (it opens only in this namespace)");
+  });
+
+  it("an Ingress annotation cannot add a host, join another team's load balancer or alias a server", () => {
+    const annotated = (name: string, annotations: Record<string, string>) =>
+      apply([{ ...ingress(t.namespace, name, { rules: [route("shop.dev.acme.example")] }), metadata: { name, namespace: t.namespace, annotations } }], { as: t.reconciler });
+    refused(annotated("dns", { "external-dns.alpha.kubernetes.io/hostname": "shop.dev.acme.example,payments.acme.example" }), /every host in the external-dns\.alpha\.kubernetes\.io\/hostname annotation must be one the tenant file declares/, "an ExternalDNS host it does not declare");
+    admitted(annotated("dns-own", { "external-dns.alpha.kubernetes.io/hostname": "shop.dev.acme.example, api.pol-a.acme.example" }), "ExternalDNS hosts it declares");
+    refused(annotated("alias", { "nginx.ingress.kubernetes.io/server-alias": "payments.acme.example" }), /may not set nginx\.ingress\.kubernetes\.io\/server-alias/, "a server alias");
+    refused(annotated("group", { "alb.ingress.kubernetes.io/group.name": "pol-b" }), /may join only its own load balancer group/, "another namespace's load balancer group");
+    admitted(annotated("group-own", { "alb.ingress.kubernetes.io/group.name": `${t.namespace}.web` }), "its own load balancer group");
+  });
+
+  it("a Flux object a team commits reconciles no more often than the tenant file allows", () => {
+    const repo = (name: string, interval: string): K8sObject => ({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: { name, namespace: t.namespace },
+      spec: { interval, url: "https://github.com/acme/charts", ref: { branch: "main" } },
+    });
+    refused(apply([repo("hammer", "1s")], { as: t.reconciler }), /tenant-flux-intervals.*reconcile at most every 10s/, "a 1s interval");
+    refused(apply([repo("hammer-ms", "500ms")], { as: t.reconciler }), /tenant-flux-intervals/, "a 500ms interval");
+    admitted(apply([repo("calm", "1m30s")], { as: t.reconciler }), "a 1m30s interval");
+  });
+
+  it("a reconciler cannot write the status of any Flux object, so it cannot fake the artifact the platform's Kustomization applies", () => {
+    const patch = (kind: string, name: string) => kubectl(["patch", kind, name, "-n", t.namespace, "--subresource=status", "--type=merge", "-p", '{"status":{"observedGeneration":99}}'], { as: t.reconciler });
+    refused(patch("gitrepository", "pol-a"), /forbidden.*cannot patch resource "gitrepositories\/status"/, "patching its GitRepository's status");
+    refused(patch("kustomization", "pol-a"), /forbidden.*cannot patch resource "kustomizations\/status"/, "patching its Kustomization's status");
+  });
+
+  it("a Service admitted as ClusterIP cannot later be updated to take externalIPs", () => {
+    admitted(apply([service(t.namespace, "later", {})], { as: t.reconciler }), "a ClusterIP Service");
+    refused(kubectl(["patch", "service", "later", "-n", t.namespace, "--type=merge", "-p", '{"spec":{"externalIPs":["10.0.0.10"]}}'], { as: t.reconciler }), /tenant Services may not set externalIPs/, "an update adding externalIPs");
+  });
+
   it("a tenant Service cannot set externalIPs or be of type ExternalName", () => {
     refused(apply([service(t.namespace, "hijack", { externalIPs: ["10.0.0.10"] })], { as: t.reconciler }), /tenant Services may not set externalIPs/, "externalIPs");
     refused(apply([{ ...service(t.namespace, "alias", {}), spec: { type: "ExternalName", externalName: "db.other-team.svc.cluster.local" } }], { as: t.reconciler }), /tenant Services may not be of type ExternalName/, "ExternalName");
@@ -97,6 +139,8 @@ describe("tenant isolation policies on the real API server", () => {
     refused(kubectl(["patch", "kustomization", "pol-a", "-n", t.namespace, "--type=merge", "-p", '{"spec":{"serviceAccountName":"default","targetNamespace":"flux-system"}}'], { as: t.reconciler }), message, "changing its Kustomization");
     refused(kubectl(["delete", "kustomization", "pol-a", "-n", t.namespace], { as: t.reconciler }), message, "deleting its Kustomization");
     refused(kubectl(["delete", "sealedsecret", "pol-a-deploy-key", "-n", t.namespace], { as: t.reconciler }), message, "deleting its deploy-key SealedSecret");
+    refused(kubectl(["patch", "receiver", "pol-a", "-n", t.namespace, "--type=merge", "-p", '{"spec":{"resources":[{"kind":"GitRepository","name":"*"}]}}'], { as: t.reconciler }), message, "changing its Receiver");
+    refused(kubectl(["delete", "receiver", "pol-a", "-n", t.namespace], { as: t.reconciler }), message, "deleting its Receiver");
     const imitation: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fake", namespace: t.namespace, labels: { "app.kubernetes.io/managed-by": "eks-gitops-platform" } }, data: {} };
     refused(apply([imitation], { as: t.reconciler }), message, "creating an object labelled as the platform's");
   });
