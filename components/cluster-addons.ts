@@ -82,6 +82,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const covered = (h: string) => zones.some((z) => h === z.domain || (h.endsWith(`.${z.domain}`) && !h.slice(0, -z.domain.length - 1).includes(".")));
     const extra = [...new Set(extraHosts.filter((h) => !covered(h)))].sort();
     const names = [...zones.flatMap((z) => [z.domain, `*.${z.domain}`]), ...extra];
+    // A change of names replaces it, new before old. Load balancers find it by host, and while two
+    // issued certificates cover a host the controller refuses to choose, so the listeners keep the
+    // old one and its delete fails in use: README "Changing the certificate's names" says what to do.
     const cert = new aws.acm.Certificate(`${name}-tls`, {
       domainName: names[0],
       subjectAlternativeNames: names.slice(1),
@@ -96,6 +99,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
         if (!found) throw new Error(`ACM gave no validation record for ${host}`);
         return found;
       });
+      // ACM gives the same validation CNAME for a name in every region of the account, so two
+      // clusters of a stage write one record: deleting it with one cluster would stop the other's
+      // certificate renewing. Left behind it is harmless, and ACM reuses it for a new certificate.
       return new aws.route53.Record(`${name}-tls-${host}`, {
         zoneId: zone.hostedZoneId,
         name: option.resourceRecordName,
@@ -103,7 +109,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         records: [option.resourceRecordValue],
         ttl: 300,
         allowOverwrite: true,
-      }, { parent: this });
+      }, { parent: this, retainOnDelete: true });
     });
     return new aws.acm.CertificateValidation(`${name}-tls`, {
       certificateArn: cert.arn,
