@@ -17,6 +17,8 @@ export interface ClusterAddonsArgs {
   zones?: { domain: string; hostedZoneId: string }[];
   /** Hosts the certificate must also cover beyond `<zone>` and `*.<zone>` (the webhook receiver's). */
   extraHosts?: string[];
+  /** The cluster's node groups: the EBS CSI add-on waits for them (its controller needs nodes). */
+  nodeGroups: pulumi.Resource[];
 }
 
 /**
@@ -39,6 +41,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     const ebs = this.irsaRole(`${name}-ebs-csi`, args, sa.ebsCsiController, "EBS CSI driver");
     const ebsPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebs.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" }, { parent: this });
+    // Created before any node, the add-on stays DEGRADED (its controller cannot schedule) until
+    // EKS gives up waiting and `up` fails: it waits for the node groups.
     new aws.eks.Addon(`${name}-ebs-csi`, {
       clusterName: args.eksClusterName,
       addonName: "aws-ebs-csi-driver",
@@ -46,7 +50,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       serviceAccountRoleArn: ebs.arn,
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
-    }, { parent: this, dependsOn: [ebsPolicy] });
+    }, { parent: this, dependsOn: [ebsPolicy, ...args.nodeGroups] });
 
     let externalDns: pulumi.Output<AddonValues["externalDns"]> = pulumi.output(undefined);
     if (args.zones?.length) {

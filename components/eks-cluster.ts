@@ -133,6 +133,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       versions: args.addons.versions,
       zones: args.addons.zones,
       extraHosts: args.addons.extraHosts,
+      nodeGroups,
     }, { parent: this, providers: { aws: awsProvider } });
     this.addonValues = addons.values;
     // Everything installed on the cluster goes through this provider, so it waits for the nodes

@@ -88,6 +88,16 @@ describe("cluster add-ons: AWS resources", () => {
       }
     });
 
+    it(`${stack}: the EBS CSI add-on waits for every node group of its cluster (without nodes it stays DEGRADED until the create times out)`, async () => {
+      const plan = await planOf({ stack });
+      for (const c of clustersOf(stack)) {
+        const addon = registration(plan, "aws:eks/addon:Addon", `${c.name}-addons-ebs-csi`);
+        const groups = registrationsOf(plan, T.nodeGroup).filter((g) => g.name.startsWith(`${c.name}-`));
+        assert.ok(groups.length > 0, `${c.name} has node groups`);
+        for (const g of groups) assert.ok(addon.dependsOn.includes(g.urn), `${c.name}: the add-on waits for ${g.name}`);
+      }
+    });
+
     it(`${stack}: each cluster has an ACM certificate for the stage's zones and its receiver host, DNS-validated in the zone`, async () => {
       const plan = await planOf({ stack });
       const zone = zonesOf(stack)[0];
