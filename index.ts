@@ -90,8 +90,16 @@ export = async () => {
     // and so are destroyed before them.
     const controllers = [flux.instance, sealing.chart];
 
+    // Direct delivery: Ingresses go on destroy while the load balancer controller still runs (its
+    // finalizer deletes their load balancers, which would otherwise keep the VPC from being deleted),
+    // so the receiver's Ingress, and tenants, depend on the group holding the add-ons.
+    let tenantsAfter: pulumi.Resource[] = controllers;
     if (stack.delivery === "direct") {
-      new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: pulumi.output(addons ?? []).apply((a) => [...platform, ...a]) }, { ...onCluster, dependsOn: controllers });
+      const ingresses = platform.filter((o) => o.kind === "Ingress");
+      const rest = platform.filter((o) => o.kind !== "Ingress");
+      const group = new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: pulumi.output(addons ?? []).apply((a) => [...rest, ...a]) }, { ...onCluster, dependsOn: controllers });
+      if (ingresses.length > 0) new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-ingresses`, { objs: ingresses }, { ...onCluster, dependsOn: [group] });
+      tenantsAfter = [...controllers, group];
     }
 
     const tenantFiles: Record<string, pulumi.Input<string>> = {};
@@ -114,7 +122,7 @@ export = async () => {
         deployKey: ctx.imageAutomation && t.imageAutomation ? stageKeys?.write : stageKeys?.read,
         ecr: registry && cluster.oidc ? { urls: registry.urls, arns: registry.arns, oidc: cluster.oidc } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),
-      }, { ...onCluster, dependsOn: controllers });
+      }, { ...onCluster, dependsOn: tenantsAfter });
       Object.assign(tenantFiles, tenant.fleetFiles ?? {});
       tenantOutputs[tenantKey(t.name, ctx.cluster)] = {
         namespace: tenant.namespace,
