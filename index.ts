@@ -71,6 +71,7 @@ export = async () => {
       : new EksCluster(clusterConfig.name, {
         config: clusterConfig,
         deployerRoleArn: stack.deployerRoleArn,
+        runnerCidrs: stack.ci?.runnerCidrs,
         addons: { versions: stack.addons, zones: stack.dns?.zones, extraHosts: ctx.receiver ? [ctx.receiver.host] : [] },
       });
     const onCluster = { provider: cluster.provider };
