@@ -16,7 +16,7 @@ import { isValidationError, ValidationError } from "./lib/errors";
 import { clusterContexts } from "./lib/objects/context";
 import { addonObjects } from "./lib/objects/addons";
 import { platformObjects } from "./lib/objects/platform";
-import { loadProject, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
+import { githubOwners, loadProject, missingGithubTokens, missingSecrets, requiredSecrets, SECRET_KEY, stackFileName, tenantsOnStage, type LoadedProject } from "./lib/project";
 import { removalProblems, tenantKey, type PreviousTenant } from "./lib/removal";
 import { resolveForStage } from "./lib/resolve";
 import { imageAutomationCluster, isExisting } from "./lib/stack-schema";
@@ -39,10 +39,13 @@ export = async () => {
   const onStage = tenantsOnStage(tenants, stack.stage);
 
   const git = gitHostOf(stack.gitHost);
-  const githubToken = new pulumi.Config("github").getSecret("token");
+  // A GitHub App installation token covers one owner: each owner may have its own token.
+  const githubConfig = new pulumi.Config("github");
+  const githubToken = githubConfig.getSecret("token");
+  const tokenFor = (owner: string) => githubConfig.getSecret(`token-${owner}`) ?? githubToken;
   const githubProviders = new Map<string, github.Provider>();
   const githubFor = (owner: string) => {
-    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: githubToken, baseUrl: git.apiUrl, ...GITHUB_PACING }));
+    if (!githubProviders.has(owner)) githubProviders.set(owner, new github.Provider(`github-${owner}`, { owner, token: tokenFor(owner), baseUrl: git.apiUrl, ...GITHUB_PACING }));
     return githubProviders.get(owner)!;
   };
   const fleetOwner = stack.fleet.repository.split("/")[0];
@@ -71,6 +74,7 @@ export = async () => {
       : new EksCluster(clusterConfig.name, {
         config: clusterConfig,
         deployerRoleArn: stack.deployerRoleArn,
+        runnerCidrs: stack.ci?.runnerCidrs,
         addons: { versions: stack.addons, zones: stack.dns?.zones, extraHosts: ctx.receiver ? [ctx.receiver.host] : [] },
       });
     const onCluster = { provider: cluster.provider };
@@ -90,8 +94,16 @@ export = async () => {
     // and so are destroyed before them.
     const controllers = [flux.instance, sealing.chart];
 
+    // Direct delivery: Ingresses go on destroy while the load balancer controller still runs (its
+    // finalizer deletes their load balancers, which would otherwise keep the VPC from being deleted),
+    // so the receiver's Ingress, and tenants, depend on the group holding the add-ons.
+    let tenantsAfter: pulumi.Resource[] = controllers;
     if (stack.delivery === "direct") {
-      new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: pulumi.output(addons ?? []).apply((a) => [...platform, ...a]) }, { ...onCluster, dependsOn: controllers });
+      const ingresses = platform.filter((o) => o.kind === "Ingress");
+      const rest = platform.filter((o) => o.kind !== "Ingress");
+      const group = new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-platform`, { objs: pulumi.output(addons ?? []).apply((a) => [...rest, ...a]) }, { ...onCluster, dependsOn: controllers });
+      if (ingresses.length > 0) new k8s.yaml.v2.ConfigGroup(`${ctx.cluster}-ingresses`, { objs: ingresses }, { ...onCluster, dependsOn: [group] });
+      tenantsAfter = [...controllers, group];
     }
 
     const tenantFiles: Record<string, pulumi.Input<string>> = {};
@@ -114,7 +126,7 @@ export = async () => {
         deployKey: ctx.imageAutomation && t.imageAutomation ? stageKeys?.write : stageKeys?.read,
         ecr: registry && cluster.oidc ? { urls: registry.urls, arns: registry.arns, oidc: cluster.oidc } : undefined,
         githubProvider: githubFor(t.source.repository.split("/")[0]),
-      }, { ...onCluster, dependsOn: controllers });
+      }, { ...onCluster, dependsOn: tenantsAfter });
       Object.assign(tenantFiles, tenant.fleetFiles ?? {});
       tenantOutputs[tenantKey(t.name, ctx.cluster)] = {
         namespace: tenant.namespace,
@@ -133,7 +145,7 @@ export = async () => {
       branch: stack.fleet.branch,
       prefixes: clusterPrefixes(ctx.cluster),
       files,
-      token: githubToken,
+      token: tokenFor(fleetOwner),
       commitMessage: `platform: update ${ctx.cluster}`,
     });
     clusterOutputs[ctx.cluster] = {
@@ -155,6 +167,7 @@ async function checkInputs(): Promise<LoadedProject> {
     const project = loadProject({ projectDir: __dirname, stack: pulumi.getStack(), config: platformConfig() });
     const problems = [
       ...missingSecrets(requiredSecrets(project.tenants, project.stack.stage), (k) => secrets.has(k), project.stackName),
+      ...missingGithubTokens(githubOwners(project.stack, project.tenants), hasGithubToken, project.stackName, stackFileName(project.stackName)),
       ...removalProblems(await previousTenants(), project.tenants, project.stack.stage, project.stack.clusters.map((c) => c.name), stackFileName(project.stackName)),
     ];
     if (problems.length > 0) throw new ValidationError(problems);
@@ -164,6 +177,11 @@ async function checkInputs(): Promise<LoadedProject> {
     if (isValidationError(e)) throw new pulumi.RunError(e.message);
     throw e;
   }
+}
+
+/** A GitHub token config key is set; `github:token` may also come from the provider's GITHUB_TOKEN. */
+function hasGithubToken(key: string): boolean {
+  return Boolean(pulumi.runtime.allConfig()[key]) || (key === "github:token" && Boolean(process.env.GITHUB_TOKEN));
 }
 
 /** The `tenants` output of this stack's last update, read through a reference to the stack itself. */

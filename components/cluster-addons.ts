@@ -17,6 +17,8 @@ export interface ClusterAddonsArgs {
   zones?: { domain: string; hostedZoneId: string }[];
   /** Hosts the certificate must also cover beyond `<zone>` and `*.<zone>` (the webhook receiver's). */
   extraHosts?: string[];
+  /** The cluster's node groups: the EBS CSI add-on waits for them (its controller needs nodes). */
+  nodeGroups: pulumi.Resource[];
 }
 
 /**
@@ -39,6 +41,8 @@ export class ClusterAddons extends pulumi.ComponentResource {
 
     const ebs = this.irsaRole(`${name}-ebs-csi`, args, sa.ebsCsiController, "EBS CSI driver");
     const ebsPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebs.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" }, { parent: this });
+    // Created before any node, the add-on stays DEGRADED (its controller cannot schedule) until
+    // EKS gives up waiting and `up` fails: it waits for the node groups.
     new aws.eks.Addon(`${name}-ebs-csi`, {
       clusterName: args.eksClusterName,
       addonName: "aws-ebs-csi-driver",
@@ -46,7 +50,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
       serviceAccountRoleArn: ebs.arn,
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
-    }, { parent: this, dependsOn: [ebsPolicy] });
+    }, { parent: this, dependsOn: [ebsPolicy, ...args.nodeGroups] });
 
     let externalDns: pulumi.Output<AddonValues["externalDns"]> = pulumi.output(undefined);
     if (args.zones?.length) {
@@ -82,6 +86,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
     const covered = (h: string) => zones.some((z) => h === z.domain || (h.endsWith(`.${z.domain}`) && !h.slice(0, -z.domain.length - 1).includes(".")));
     const extra = [...new Set(extraHosts.filter((h) => !covered(h)))].sort();
     const names = [...zones.flatMap((z) => [z.domain, `*.${z.domain}`]), ...extra];
+    // A change of names replaces it, new before old. Load balancers find it by host, and while two
+    // issued certificates cover a host the controller refuses to choose, so the listeners keep the
+    // old one and its delete fails in use: README "Changing the certificate's names" says what to do.
     const cert = new aws.acm.Certificate(`${name}-tls`, {
       domainName: names[0],
       subjectAlternativeNames: names.slice(1),
@@ -96,6 +103,9 @@ export class ClusterAddons extends pulumi.ComponentResource {
         if (!found) throw new Error(`ACM gave no validation record for ${host}`);
         return found;
       });
+      // ACM gives the same validation CNAME for a name in every region of the account, so two
+      // clusters of a stage write one record: deleting it with one cluster would stop the other's
+      // certificate renewing. Left behind it is harmless, and ACM reuses it for a new certificate.
       return new aws.route53.Record(`${name}-tls-${host}`, {
         zoneId: zone.hostedZoneId,
         name: option.resourceRecordName,
@@ -103,7 +113,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         records: [option.resourceRecordValue],
         ttl: 300,
         allowOverwrite: true,
-      }, { parent: this });
+      }, { parent: this, retainOnDelete: true });
     });
     return new aws.acm.CertificateValidation(`${name}-tls`, {
       certificateArn: cert.arn,

@@ -14,6 +14,8 @@ export interface EksClusterArgs {
   deployerRoleArn?: string;
   /** The shared add-ons: versions, the stage's DNS zones (none: no ExternalDNS or certificate), and hosts beyond `*.<zone>` to certify. */
   addons: { versions: StackConfig["addons"]; zones?: { domain: string; hostedZoneId: string }[]; extraHosts: string[] };
+  /** Private networks CI's runner calls from (`platform:ci.runnerCidrs`), let in to the API on 443; @default none */
+  runnerCidrs?: string[];
 }
 
 /** What the rest of the program needs from a cluster, EKS or existing. */
@@ -96,6 +98,19 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       // The Kubernetes provider acts as the cluster's creator too.
       ...(args.deployerRoleArn ? { providerCredentialOpts: { roleArn: args.deployerRoleArn } } : {}),
     }, { ...inRegion, protect: c.deletionProtection, dependsOn: [logs] });
+    // A private endpoint answers only inside the VPC, and there only to what its security group
+    // admits (the nodes): the runner's networks are let in. This group (pulumi-eks's) is on the
+    // endpoint's interfaces only; EKS's own is on every node too.
+    for (const cidr of args.runnerCidrs ?? []) {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-ci-${cidr.replace(/[./]/g, "-")}`, {
+        securityGroupId: cluster.clusterSecurityGroupId,
+        description: "Kubernetes API for CI's runner (platform:ci.runnerCidrs)",
+        cidrIpv4: cidr,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+      }, inRegion);
+    }
     const nodeRole = new aws.iam.Role(`${name}-nodes`, {
       assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
       managedPolicyArns: NODE_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`),
@@ -133,6 +148,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
       versions: args.addons.versions,
       zones: args.addons.zones,
       extraHosts: args.addons.extraHosts,
+      nodeGroups,
     }, { parent: this, providers: { aws: awsProvider } });
     this.addonValues = addons.values;
     // Everything installed on the cluster goes through this provider, so it waits for the nodes

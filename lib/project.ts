@@ -173,7 +173,7 @@ export function readStackFile(projectDir: string, stack: string): { config?: Rec
   const prefix = `${CONFIG_NAMESPACE}:`;
   // A secret written in plain text is in Git for everyone who can read the repository. Its value
   // is never repeated here.
-  const plain = Object.entries(config).filter(([k, v]) => (k === "github:token" || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && typeof v !== "object");
+  const plain = Object.entries(config).filter(([k, v]) => (/^github:token(-|$)/.test(k) || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && typeof v !== "object");
   return {
     config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
     problems: [
@@ -238,4 +238,26 @@ export function missingSecrets(needs: SecretNeed[], has: (key: string) => boolea
       field: n.field,
       message: `needs the secret config key ${CONFIG_NAMESPACE}:${n.key} in stack ${stack}; set it with: pulumi config set --secret --stack ${stack} ${n.key} <value>`,
     }));
+}
+
+/** Config key of the GitHub token for one owner; a GitHub App installation token covers one owner only. */
+export const githubTokenKey = (owner: string) => `github:token-${owner}`;
+
+/** The GitHub owners a stack writes to: the fleet repository's, and each live tenant's repository's on the stage. */
+export function githubOwners(stack: Pick<StackConfig, "fleet" | "stage">, tenants: Tenant[]): string[] {
+  const live = tenantsOnStage(tenants, stack.stage).filter((t) => !t.decommission);
+  return [...new Set([stack.fleet.repository, ...live.map((t) => t.source.repository)].map((r) => r.split("/")[0]))];
+}
+
+/**
+ * Every owner needs a token: its own (`github:token-<owner>`), else the stack's `github:token`,
+ * else `GITHUB_TOKEN`. Without one, the first GitHub write of the owner fails halfway through `up`.
+ */
+export function missingGithubTokens(owners: string[], has: (key: string) => boolean, stack: string, file: string): Problem[] {
+  if (has("github:token")) return [];
+  return owners.filter((o) => !has(githubTokenKey(o))).map((o) => ({
+    file,
+    field: githubTokenKey(o),
+    message: `no GitHub token for owner ${o} (its repositories get deploy keys, webhooks or fleet files): set one with: pulumi config set --secret --stack ${stack} ${githubTokenKey(o)} <token of the GitHub App installation on ${o}>, or github:token / GITHUB_TOKEN for one token that can write to every owner`,
+  }));
 }

@@ -57,6 +57,8 @@ const overlaps = (a: Cidr, b: Cidr) => a.start < b.start + b.size && b.start < a
 /** Private ranges (RFC 1918) and shared address space (RFC 6598), where a VPC hides no one on the internet. */
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map((c) => parseCidr(c)!);
 
+const isPrivate = (c: Cidr) => PRIVATE_RANGES.some((p) => c.start >= p.start && c.start + c.size <= p.start + p.size);
+
 const alignment = (c: Cidr & { address: number }, v: string) =>
   c.address === c.start ? undefined : `has host bits set; the network is ${ipv4(c.start)}/${c.bits}, so write that (AWS refuses ${v})`;
 
@@ -69,7 +71,7 @@ export const vpcCidr = z.string().superRefine((v, ctx) => {
   }
   const misaligned = alignment(c, v);
   if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
-  else if (!PRIVATE_RANGES.some((p) => c.start >= p.start && c.start + c.size <= p.start + p.size)) {
+  else if (!isPrivate(c)) {
     ctx.addIssue({ code: "custom", message: "is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10); inside the VPC it would hide those internet addresses from the cluster, so choose e.g. 10.20.0.0/16" });
   }
 });
@@ -81,6 +83,20 @@ export const publicCidr = z.string().superRefine((v, ctx) => {
   else {
     const misaligned = alignment(c, v);
     if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
+  }
+});
+
+/**
+ * A network CI's runner reaches private EKS endpoints from: inside a VPC or routed to it (peering,
+ * Transit Gateway, VPN), so private; a public range cannot arrive at a private endpoint.
+ */
+export const runnerCidr = z.string().superRefine((v, ctx) => {
+  const c = parseCidr(v);
+  if (!c) ctx.addIssue({ code: "custom", message: "not an IPv4 CIDR, e.g. \"10.50.0.0/24\" (the runner's subnet)" });
+  else {
+    const misaligned = alignment(c, v);
+    if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
+    else if (!isPrivate(c)) ctx.addIssue({ code: "custom", message: "is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): a runner reaches a private endpoint only from inside the VPC or a network routed to it; name the runner's subnet, e.g. 10.50.0.0/24" });
   }
 });
 

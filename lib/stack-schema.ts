@@ -1,7 +1,7 @@
 import * as semver from "semver";
 import { z } from "zod";
 import { dnsLabel, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
-import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, vpcCidr } from "./stack-rules";
+import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, runnerCidr, vpcCidr } from "./stack-rules";
 
 /**
  * The stack configuration under the `platform:` namespace of `Pulumi.<stack>.yaml`. Stages differ
@@ -205,6 +205,8 @@ export const stackSchema = strict({
   ci: strict({
     runnerLabels: z.array(z.string().regex(/^[^\s,]+$/, { error: "not a runner label (no spaces or commas), e.g. \"self-hosted\"" })).min(1)
       .describe("`runs-on` labels of the GitHub Actions runner that previews and deploys this stack, e.g. [self-hosted, prod-vpc] for a runner inside the clusters' VPCs (.github/workflows/platform.yml reads them); @default [ubuntu-latest]"),
+    runnerCidrs: z.array(runnerCidr).min(1).optional()
+      .describe("Private networks the runner calls from (its subnet, inside a cluster's VPC or routed to it by peering, Transit Gateway or VPN): each may reach every EKS cluster's API on 443 (an ingress rule on the cluster's security group); @default none"),
   }).optional().describe("How CI reaches this stack's clusters; required when an EKS cluster's endpoint is private-only (a GitHub-hosted runner cannot reach it); @default a GitHub-hosted runner (ubuntu-latest)"),
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
   ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),

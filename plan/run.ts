@@ -46,6 +46,9 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   if (o.tenantsDir) config["platform:tenantsDir"] = path.resolve(o.tenantsDir);
   if (o.standinSecrets !== false) addStandinSecrets(o.stack, config, o.project);
   Object.assign(config, o.config ?? {});
+  // Offline runs never hold a real GitHub token: one stand-in serves every owner, unless the
+  // caller sets a github:token key itself (set to "" it is absent, as the program sees config).
+  if (!Object.keys(config).some((k) => /^github:token(-|$)/.test(k))) config["github:token"] = "offline-standin-github-token";
   const secretKeys = Object.keys(config).filter((k) => /slackWebhook-|githubStatusToken|github:token/.test(k) || config[k].startsWith("offline-standin"));
   pulumi.runtime.setAllConfig(config, secretKeys);
   const region = config["aws:region"] ?? "eu-west-1";

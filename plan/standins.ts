@@ -65,6 +65,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, unknown>,
       return {
         kubeconfigJson: secretValue(JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: clusterName, cluster: { server: endpoint } }] })),
         core: { endpoint },
+        clusterSecurityGroupId: `sg-${hash(name + "s", 17)}`,
         oidcProviderArn: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.${o.region}.amazonaws.com/id/${hash(name, 32).toUpperCase()}`,
         oidcProviderUrl: `https://oidc.eks.${o.region}.amazonaws.com/id/${hash(name, 32).toUpperCase()}`,
       };

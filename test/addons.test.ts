@@ -88,6 +88,16 @@ describe("cluster add-ons: AWS resources", () => {
       }
     });
 
+    it(`${stack}: the EBS CSI add-on waits for every node group of its cluster (without nodes it stays DEGRADED until the create times out)`, async () => {
+      const plan = await planOf({ stack });
+      for (const c of clustersOf(stack)) {
+        const addon = registration(plan, "aws:eks/addon:Addon", `${c.name}-addons-ebs-csi`);
+        const groups = registrationsOf(plan, T.nodeGroup).filter((g) => g.name.startsWith(`${c.name}-`));
+        assert.ok(groups.length > 0, `${c.name} has node groups`);
+        for (const g of groups) assert.ok(addon.dependsOn.includes(g.urn), `${c.name}: the add-on waits for ${g.name}`);
+      }
+    });
+
     it(`${stack}: each cluster has an ACM certificate for the stage's zones and its receiver host, DNS-validated in the zone`, async () => {
       const plan = await planOf({ stack });
       const zone = zonesOf(stack)[0];
@@ -102,7 +112,22 @@ describe("cluster add-ons: AWS resources", () => {
         assert.equal((validation.inputs.validationRecordFqdns as string[]).length, 2);
       }
     });
+
+    it(`${stack}: every certificate validation record outlives the cluster that wrote it (ACM gives all regions the same record, so clusters share it)`, async () => {
+      const plan = await planOf({ stack });
+      const records = registrationsOf(plan, "aws:route53/record:Record").filter((r) => /-addons-tls-/.test(r.name));
+      assert.ok(records.length >= clustersOf(stack).length, "each cluster validates its certificate");
+      for (const r of records) assert.equal(r.retainOnDelete, true, `${r.name}: deleting it with one cluster would stop another cluster's certificate renewing`);
+    });
   }
+
+  it("prod: the two clusters' certificates are validated by one and the same record for the zone's domain", async () => {
+    const plan = await planOf({ stack: "prod" });
+    const zone = zonesOf("prod")[0];
+    const names = clustersOf("prod").map((c) => received(plan, "aws:route53/record:Record", `${c.name}-addons-tls-${zone.domain}`).inputs.name);
+    assert.equal(names.length, 2);
+    assert.equal(new Set(names).size, 1, "one CNAME, written by both clusters: why it is retained on delete");
+  });
 });
 
 describe("cluster add-ons: in-cluster objects in infrastructure/<cluster>/addons", () => {

@@ -93,6 +93,16 @@ describe("stack files: AWS, EKS and Flux facts", () => {
     ]);
   });
 
+  it("CI's runner networks (ci.runnerCidrs) must be aligned private IPv4 ranges: a runner reaches a private endpoint only from inside or through a VPC", () => {
+    const withCidrs = (cidrs: string) => devWith((s) => s.replace("  platform:delivery: gitops\n", `  platform:delivery: gitops\n  platform:ci:\n    runnerLabels: [self-hosted, dev-vpc]\n    runnerCidrs: ${cidrs}\n`));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": withCidrs("[10.40.0.0/24, 192.168.8.0/22]") }), stack: "dev" }), []);
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": withCidrs("[203.0.113.0/24, 10.40.0.1/24, 10.40.0/24]") }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:ci.runnerCidrs[0] ("203.0.113.0/24"): is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): a runner reaches a private endpoint only from inside the VPC or a network routed to it; name the runner\'s subnet, e.g. 10.50.0.0/24',
+      'Pulumi.dev.yaml: platform:ci.runnerCidrs[1] ("10.40.0.1/24"): has host bits set; the network is 10.40.0.0/24, so write that (AWS refuses 10.40.0.1/24)',
+      'Pulumi.dev.yaml: platform:ci.runnerCidrs[2] ("10.40.0/24"): not an IPv4 CIDR, e.g. "10.50.0.0/24" (the runner\'s subnet)',
+    ]);
+  });
+
   it("an existing cluster's kubeconfig, when the stack names one, must hold its context; one that does is accepted", () => {
     const dir = tempDir("kube");
     fs.writeFileSync(path.join(dir, "config"), "apiVersion: v1\nkind: Config\ncontexts:\n  - name: kind-platform\n    context: {cluster: kind, user: kind}\n");

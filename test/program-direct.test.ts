@@ -89,6 +89,21 @@ describe("program: direct delivery", () => {
           assert.ok(group.dependsOn.includes(registration(p, T.chart, `${cluster}-sealed-secrets-chart`).urn));
         }
       });
+
+      it("on destroy the receiver's Ingress and every tenant's objects go before the load balancer controller, whose finalizer deletes their load balancers", async () => {
+        const p = await plan();
+        for (const cluster of clustersOf(stack)) {
+          const platform = registration(p, T.configGroup, `${cluster}-platform`);
+          assert.ok(objectsOf(platform).some((o) => o.kind === "HelmRelease" && o.metadata.name === "aws-load-balancer-controller"), "premise: the controller is in the platform group");
+          assert.deepEqual(objectsOf(platform).filter((o) => o.kind === "Ingress"), [], "no Ingress shares the controller's group");
+          const ingresses = registration(p, T.configGroup, `${cluster}-ingresses`);
+          assert.deepEqual(objectsOf(ingresses).map((o) => `${o.kind}/${o.metadata.name}`), ["Ingress/flux-webhook-receiver"]);
+          assert.ok(ingresses.dependsOn.includes(platform.urn), "the receiver's Ingress is deleted before the controller");
+          for (const tenant of Object.keys(TENANTS[stack])) {
+            assert.ok(registration(p, T.tenant, `${tenant}.${cluster}`).dependsOn.includes(platform.urn), `${tenant} is deleted before the controller`);
+          }
+        }
+      });
     });
   }
 

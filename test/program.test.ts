@@ -204,6 +204,22 @@ describe("program: EKS clusters", () => {
       }
     });
 
+    it(`${stack}: CI's runner networks (platform:ci.runnerCidrs) reach each cluster's API on 443 through the cluster's security group, and nothing else is let in`, async () => {
+      const plan = await planOf({ stack });
+      const cidrs = ((stackFile(stack).config["platform:ci"] as { runnerCidrs?: string[] } | undefined)?.runnerCidrs) ?? [];
+      const rules = registrationsOf(plan, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      assert.equal(rules.length, cidrs.length * clustersOf(stack).length);
+      for (const c of clustersOf(stack)) {
+        const group = received(plan, T.eksCluster, `${c.name}-eks`).state.clusterSecurityGroupId;
+        const mine = rules.filter((r) => r.inputs.securityGroupId === group);
+        assert.deepEqual(mine.map((r) => r.inputs.cidrIpv4).sort(), [...cidrs].sort(), `${c.name}: one rule per runner network`);
+        for (const r of mine) {
+          assert.deepEqual([r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort], ["tcp", 443, 443], r.name);
+          assert.ok(refersTo(r.provider, awsProviderOf(plan, c.name)), `${r.name} is in ${c.name}'s region`);
+        }
+      }
+    });
+
     it(`${stack}: control-plane logs go to a log group the program makes first, with the stack's retention (EKS's own would never expire)`, async () => {
       const plan = await planOf({ stack });
       for (const c of clustersOf(stack) as (ClusterConfig & { logRetentionDays?: number })[]) {
