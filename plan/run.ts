@@ -56,16 +56,23 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   // dominates an offline run; error messages stay, only their stacks go. Real runs are unaffected.
   // The SDK also reads a full stack per resource for its source position, which ts-node's
   // source-map support rewrites frame by frame; plain V8 frames are enough offline.
+  // That per-resource stack (`Resource.callsites`, which lifts the limit above to read every frame)
+  // only becomes the source position the engine shows; the mock monitor and the records ignore it,
+  // so offline it is not read at all.
   const { stackTraceLimit, prepareStackTrace } = Error;
+  const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resource.callsites;
   if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     Error.stackTraceLimit = 0;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    resource.callsites = () => [];
   }
   try {
     return await runWith(program, records);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;
+    resource.callsites = callsites;
   }
 }
 
