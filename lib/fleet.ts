@@ -1,4 +1,5 @@
 import { dump } from "js-yaml";
+import { createHash } from "node:crypto";
 import type { K8sObject } from "./objects/meta";
 
 /**
@@ -19,8 +20,27 @@ export const fleetPaths = {
  * `sortKeys` gives one canonical form whatever path the objects took (the Pulumi engine sorts keys).
  */
 export function toYaml(objects: K8sObject[], sortKeys = false): string {
-  // js-yaml's emitter: a few times faster than `yaml`'s, which matters at a thousand tenants.
-  return objects.map((o) => dump(o, { lineWidth: -1, noRefs: true, sortKeys })).join("---\n");
+  return objects.map((o) => objectYaml(o, sortKeys)).join("---\n");
+}
+
+/**
+ * Documents already emitted, by a digest of the object's JSON and the key order. Most of a
+ * tenant's objects are the same on each of a stage's clusters (quota, RBAC, Flux sources...), and
+ * emitting them is the larger part of a plan's YAML time. Objects are plain JSON data, and
+ * js-yaml treats an `undefined` as JSON does (a mapping drops it, a sequence writes null), so
+ * equal JSON means an equal document.
+ */
+const documents = new Map<string, string>();
+
+function objectYaml(o: K8sObject, sortKeys: boolean): string {
+  const id = createHash("sha256").update(JSON.stringify(o)).digest("base64") + (sortKeys ? "s" : "");
+  let doc = documents.get(id);
+  if (doc === undefined) {
+    // js-yaml's emitter: a few times faster than `yaml`'s, which matters at a thousand tenants.
+    doc = dump(o, { lineWidth: -1, noRefs: true, sortKeys });
+    documents.set(id, doc);
+  }
+  return doc;
 }
 
 export function kustomizationFile(resources: string[]): string {

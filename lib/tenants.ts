@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Problem } from "./errors";
@@ -38,26 +39,58 @@ export function loadTenants(dir: string, ctx: TenantCheckContext, displayDir = d
   const listed = listTenantFiles(dir, displayDir.split(path.sep).join("/"));
   const tenants: Tenant[] = [];
   const problems: Problem[] = [...listed.problems];
+  const ctxKey = JSON.stringify(ctx);
   for (const { name: f, full, display } of listed.files) {
-    const parsed = readYamlMapping(full, display);
-    problems.push(...parsed.problems);
-    if (parsed.value === undefined) continue;
-    const result = tenantSchema.safeParse(parsed.value);
-    if (!result.success) {
-      problems.push(...problemsFromIssues(result.error.issues, display, parsed.value, tenantSchema));
-      continue;
-    }
-    const tenant: Tenant = {
-      ...result.data,
-      file: display,
-      namespace: result.data.namespace ?? result.data.name,
-      stages: result.data.stages ?? ctx.knownStages,
-    };
-    problems.push(...checkTenant(tenant, f.slice(0, -TENANT_FILE_EXTENSION.length), ctx));
-    tenants.push(tenant);
+    const checked = checkedFile(f, full, display, ctx, ctxKey);
+    problems.push(...checked.problems);
+    if (checked.tenant) tenants.push(checked.tenant);
   }
   problems.push(...checkUnique(tenants, "name"), ...checkUnique(tenants, "namespace"), ...checkNamespaceNames(tenants));
   return { tenants, problems };
+}
+
+/** One tenant file read and checked on its own: the tenant, if the file holds a valid one, and the file's problems. */
+interface CheckedFile {
+  tenant?: Tenant;
+  problems: Problem[];
+}
+
+/**
+ * Files already checked, by a digest of their path, bytes and check context. The offline plan
+ * loads the tenants twice, once itself and once in the program it runs (which must validate its
+ * own inputs under `pulumi up`); the second load reuses the first's work for unchanged files.
+ */
+const checkedFiles = new Map<string, CheckedFile>();
+
+function checkedFile(f: string, full: string, display: string, ctx: TenantCheckContext, ctxKey: string): CheckedFile {
+  let id: string | undefined;
+  try {
+    id = createHash("sha256").update(JSON.stringify([f, display, ctxKey])).update(fs.readFileSync(full)).digest("base64");
+  } catch {
+    // Unreadable: readYamlMapping says why, every time.
+  }
+  const cached = id === undefined ? undefined : checkedFiles.get(id);
+  // A copy, so no caller can change what another one gets.
+  if (cached) return structuredClone(cached);
+  const checked = checkFile(f, full, display, ctx);
+  if (id !== undefined) checkedFiles.set(id, structuredClone(checked));
+  return checked;
+}
+
+function checkFile(f: string, full: string, display: string, ctx: TenantCheckContext): CheckedFile {
+  const parsed = readYamlMapping(full, display);
+  if (parsed.value === undefined) return { problems: parsed.problems };
+  const result = tenantSchema.safeParse(parsed.value);
+  if (!result.success) {
+    return { problems: [...parsed.problems, ...problemsFromIssues(result.error.issues, display, parsed.value, tenantSchema)] };
+  }
+  const tenant: Tenant = {
+    ...result.data,
+    file: display,
+    namespace: result.data.namespace ?? result.data.name,
+    stages: result.data.stages ?? ctx.knownStages,
+  };
+  return { tenant, problems: [...parsed.problems, ...checkTenant(tenant, f.slice(0, -TENANT_FILE_EXTENSION.length), ctx)] };
 }
 
 /** The rules that need more than one field, or knowledge of the project. */

@@ -47,13 +47,24 @@ export async function recordRegistrations(mocks: pulumi.runtime.Mocks, project: 
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): Promise<void> };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    records.push(toRegistration(req, project, stack, revealSecrets));
-    return original(req, cb);
+    // The inputs as plain values, converted from protobuf once: the record and the mock monitor
+    // (which converts them again for `newResource`) share them. The record is a copy (secrets
+    // redacted), so nothing the monitor does to them later reaches it.
+    const struct = req.getObject();
+    const inputs = struct?.toJavaScript() ?? {};
+    if (struct) struct.toJavaScript = () => inputs;
+    records.push(toRegistration(req, inputs, project, stack, revealSecrets));
+    return original(req, (err: unknown, resp?: { toString(): string }) => {
+      // The SDK puts every response into a debug message that no one reads under mocks; for a
+      // protobuf message that means printing its whole state (for a fleet commit, megabytes).
+      if (resp) resp.toString = () => "RegisterResourceResponse";
+      (cb as (err: unknown, resp?: unknown) => void)(err, resp);
+    });
   };
   return records;
 }
 
-function toRegistration(req: RegisterRequest, project: string, stack: string, revealSecrets: boolean): Registration {
+function toRegistration(req: RegisterRequest, inputs: Record<string, unknown>, project: string, stack: string, revealSecrets: boolean): Registration {
   const parent = req.getParent();
   const type = req.getType();
   const name = req.getName();
@@ -71,7 +82,7 @@ function toRegistration(req: RegisterRequest, project: string, stack: string, re
     ...(req.hasRetainondelete() && req.getRetainondelete() ? { retainOnDelete: true } : {}),
     ...(req.getDeletebeforereplace() ? { deleteBeforeReplace: true } : {}),
     ...(ignore.length ? { ignoreChanges: ignore } : {}),
-    inputs: (revealSecrets ? unwrapSecrets : redactSecrets)(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    inputs: (revealSecrets ? unwrapSecrets : redactSecrets)(inputs) as Record<string, unknown>,
   };
 }
 

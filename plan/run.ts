@@ -6,6 +6,10 @@ import { recordRegistrations, resolveOutputs, settle, type Registration } from "
 import { standinMocks, type StandinOptions } from "./standins";
 import { readYamlMapping } from "../lib/yaml-file";
 
+/** The SDK module whose exports its other modules call through, so a replacement applies to them. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const DEBUGGABLE: unknown = require("@pulumi/pulumi/runtime/debuggable");
+
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 export const PROJECT_NAME = "platform";
 
@@ -59,16 +63,30 @@ export async function runProgram(o: RunOptions): Promise<RunResult> {
   // dominates an offline run; error messages stay, only their stacks go. Real runs are unaffected.
   // The SDK also reads a full stack per resource for its source position, which ts-node's
   // source-map support rewrites frame by frame; plain V8 frames are enough offline.
+  // That per-resource stack (`Resource.callsites`, which lifts the limit above to read every frame)
+  // only becomes the source position the engine shows; the mock monitor and the records ignore it,
+  // so offline it is not read at all.
+  // The promises the SDK tracks also get three debug properties each and a place in a set the SDK
+  // reads at exit to report promises a `pulumi up` left pending. Offline the run itself awaits
+  // every registration (a pending one would hang it before any exit), so they are left untracked.
   const { stackTraceLimit, prepareStackTrace } = Error;
+  const resource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resource.callsites;
+  const debuggable = DEBUGGABLE as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+  const debuggablePromise = debuggable.debuggablePromise;
   if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
     Error.stackTraceLimit = 0;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    resource.callsites = () => [];
+    debuggable.debuggablePromise = (p) => p;
   }
   try {
     return await runWith(program, records);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;
+    resource.callsites = callsites;
+    debuggable.debuggablePromise = debuggablePromise;
   }
 }
 

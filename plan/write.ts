@@ -49,9 +49,15 @@ export function fleetFilesFrom(registrations: Registration[]): Record<string, st
 /** Replaces `out` with the plan, the manifests per cluster and owner, and the fleet files. */
 export function writePlan(out: string, plan: PlanFile, manifests: Manifests, fleet: Record<string, string>): void {
   fs.rmSync(out, { recursive: true, force: true });
+  // Each folder made once: tens of thousands of files share a few thousand folders.
+  const made = new Set<string>();
   const write = (rel: string, content: string) => {
     const file = path.join(out, rel);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!made.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
     fs.writeFileSync(file, content);
   };
   write("plan.json", JSON.stringify(plan, null, 2) + "\n");
