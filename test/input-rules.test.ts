@@ -10,6 +10,9 @@ import { closest } from "../lib/issues";
 import { loadProject } from "../lib/project";
 import { stackSchema } from "../lib/stack-schema";
 import { parseCidr } from "../lib/network";
+import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
+import { TENANT_LABEL } from "../lib/objects/meta";
+import { manifestsFrom } from "../plan/manifests";
 import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces } from "../lib/stack-rules";
 import { isIgnoredEntry } from "../lib/tenant-folder";
 import { tenantSchema } from "../lib/tenant-schema";
@@ -285,5 +288,30 @@ describe("hostile input cannot hang the plan or grow memory without end", () => 
     const lines = loadTenants(dir, CHECK_CONTEXT, "tenants").problems.map(formatProblem);
     assert.equal(lines.length, 200);
     for (const l of lines) assert.match(l, /: unknown field; allowed fields here: /);
+  });
+});
+
+describe("names that are also Object.prototype members", () => {
+  it("a tenant or cluster named constructor, toString or __proto__ is a name, not an object member", () => {
+    const objects = (owner: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    ${TENANT_LABEL}: ${owner}\n`;
+    const manifests = manifestsFrom([{
+      type: FLEET_COMMIT_TYPE, name: "fleet", urn: "urn:x", custom: true, dependsOn: [],
+      inputs: { files: {
+        "tenants/constructor/toString/objects.yaml": "kind: A\n",
+        "tenants/constructor/constructor/objects.yaml": "kind: B\n",
+        "clusters/constructor/x.yaml": objects("hasOwnProperty"),
+        "clusters/__proto__/x.yaml": objects("__proto__"),
+      } },
+    }]);
+    assert.deepEqual(Object.keys(manifests).sort(), ["__proto__", "constructor"]);
+    assert.deepEqual(Object.keys(manifests.constructor).sort(), ["constructor", "hasOwnProperty", "toString"]);
+    assert.equal(manifests.constructor.toString, "kind: A\n");
+    assert.match(Object.getOwnPropertyDescriptor(manifests, "__proto__")!.value.__proto__, /kind: ConfigMap/);
+  });
+
+  it("a valid tenant named constructor loads", () => {
+    const { lines, tenants } = loadTenantFiles({ "constructor.yaml": stringify(minimalTenant("constructor")), "tostring.yaml": stringify(minimalTenant("tostring")) });
+    assert.deepEqual(lines, []);
+    assert.equal(tenants.length, 2);
   });
 });
