@@ -72,6 +72,10 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     add(t.namespace === t.name ? "name" : "namespace", t.namespace,
       `is reserved for the platform (${ctx.reservedNamespaces.join(", ")}); choose the team's own namespace`);
   }
+  problems.push(...listedTwice(t, "stages", t.stages), ...listedTwice(t, "owners", t.owners), ...listedTwice(t, "source.sharedWith", t.source.sharedWith), ...listedTwice(t, "hosts", t.hosts));
+  t.source.sharedWith.forEach((o, i) => {
+    if (o === t.name) add(`source.sharedWith[${i}]`, o, "is this tenant itself; list the other tenants that use the same repository");
+  });
   t.stages.forEach((s, i) => {
     if (!ctx.knownStages.includes(s)) add(`stages[${i}]`, s, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
   });
@@ -111,6 +115,12 @@ function checkLimits(file: string, at: string, quota: Tenant["quota"], limits: T
 function checkEphemeral(file: string, at: string, quota: Tenant["quota"]): Problem[] {
   if (quantityValue(quota.ephemeralStorage) >= quantityValue(EPHEMERAL_DEFAULTS.limit)) return [];
   return [{ file, field: `${at}quota.ephemeralStorage`, value: quota.ephemeralStorage, message: `is less than the ${EPHEMERAL_DEFAULTS.limit} of scratch space each container is given by default (the namespace's LimitRange), so no pod could start; raise it to at least ${EPHEMERAL_DEFAULTS.limit}` }];
+}
+
+/** A list entry that repeats an earlier one (a stage, owner or host listed twice). */
+function listedTwice(t: Tenant, field: string, values: string[]): Problem[] {
+  const first = firstIndexes(values);
+  return values.flatMap((v, i) => (first.get(v) !== i ? [{ file: t.file, field: `${field}[${i}]`, value: v, message: `is also ${field}[${first.get(v)}]; list it once` }] : []));
 }
 
 function checkNames(names: string[], t: Tenant, field: string): Problem[] {

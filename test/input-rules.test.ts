@@ -15,7 +15,7 @@ import { TENANT_LABEL } from "../lib/objects/meta";
 import { manifestsFrom } from "../plan/manifests";
 import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces } from "../lib/stack-rules";
 import { isIgnoredEntry } from "../lib/tenant-folder";
-import { tenantSchema } from "../lib/tenant-schema";
+import { TENANT_LIST_LIMITS, tenantSchema } from "../lib/tenant-schema";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES, MAX_NESTING, parseYamlMapping } from "../lib/yaml-file";
 import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, tenantFrom, withEnv, writeKubeconfig } from "./helpers/fixtures";
@@ -313,5 +313,36 @@ describe("names that are also Object.prototype members", () => {
     const { lines, tenants } = loadTenantFiles({ "constructor.yaml": stringify(minimalTenant("constructor")), "tostring.yaml": stringify(minimalTenant("tostring")) });
     assert.deepEqual(lines, []);
     assert.equal(tenants.length, 2);
+  });
+});
+
+describe("list sizes", () => {
+  it("every list of a tenant file is capped, and the message names the limit", () => {
+    const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
+    const cases: [string, unknown, string][] = [
+      ["ecr", many(20000, (i) => `r${i}`), `ecr: lists 20000 ECR repositories; a tenant may list at most ${TENANT_LIST_LIMITS.ecr}`],
+      ["owners", many(21, (i) => `team-${i}`), `owners: lists 21 owners; a tenant may list at most ${TENANT_LIST_LIMITS.owners}`],
+      ["stages", many(20000, () => "dev"), `stages: lists 20000 stages; a tenant may list at most ${TENANT_LIST_LIMITS.stages}`],
+      ["hosts", many(51, (i) => `h${i}.acme.example`), `hosts: lists 51 hosts; a tenant may list at most ${TENANT_LIST_LIMITS.hosts}`],
+      ["helmRepositories", many(51, (i) => ({ name: `r${i}`, url: "https://charts.example.com" })), `helmRepositories: lists 51 Helm repositories; a tenant may list at most ${TENANT_LIST_LIMITS.helmRepositories}`],
+    ];
+    for (const [field, value, expected] of cases) {
+      const started = Date.now();
+      const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), [field]: value }) });
+      assert.equal(lines.length, 1, lines.slice(0, 3).join("\n"));
+      assert.ok(lines[0].includes(expected), lines[0]);
+      assert.ok(Date.now() - started < 5000, `${field} took ${Date.now() - started} ms`);
+    }
+    const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), source: { repository: "acme/app-a", sharedWith: many(21, (i) => `t${i}`) } }) });
+    assert.ok(lines.some((l) => l.includes(`source.sharedWith: lists 21 tenants; a tenant may list at most ${TENANT_LIST_LIMITS.sharedWith}`)), lines.join("\n"));
+  });
+
+  it("a stage, owner or host listed twice, and a tenant sharing with itself, are refused", () => {
+    const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["dev", "dev"], owners: ["team-a", "team-a"], source: { repository: "acme/app-a", sharedWith: ["app-a"] } }) });
+    assert.deepEqual(lines, [
+      'tenants/app-a.yaml: stages[1] ("dev"): is also stages[0]; list it once',
+      'tenants/app-a.yaml: owners[1] ("team-a"): is also owners[0]; list it once',
+      'tenants/app-a.yaml: source.sharedWith[0] ("app-a"): is this tenant itself; list the other tenants that use the same repository',
+    ]);
   });
 });
