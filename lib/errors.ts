@@ -1,3 +1,5 @@
+import { redactCredentials } from "./issues";
+
 /**
  * One thing wrong with a user's input: which file, which field, and what to do about it.
  * Problems are collected, never thrown one at a time, so a user sees every mistake at once.
@@ -16,7 +18,8 @@ export interface Problem {
 /** `tenants/app-a.yaml: quota.memory ("4GB"): not a Kubernetes quantity; did you mean "4Gi"?` */
 export function formatProblem(p: Problem): string {
   const value = p.value === undefined || typeof p.value === "object" ? "" : ` (${JSON.stringify(p.value)})`;
-  return p.field ? `${p.file}: ${p.field}${value}: ${p.message}` : `${p.file}: ${p.message}`;
+  // Whatever rule made the problem, a credential in the value or the message is never repeated.
+  return redactCredentials(p.field ? `${p.file}: ${p.field}${value}: ${p.message}` : `${p.file}: ${p.message}`);
 }
 
 /**

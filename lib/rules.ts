@@ -1,9 +1,21 @@
 import { z } from "zod";
+import { credentialsIn } from "./issues";
 
 /**
  * Field rules shared by the tenant and stack schemas. Each carries the message a user sees, written
  * as "what is wrong; what would be right", because the message is the product's error interface.
  */
+
+/**
+ * A string that must not hold a credential (checked before its other rules, which then do not run):
+ * refused as a secret, so the value is never repeated. `fix` says what to write instead.
+ */
+export function withoutCredentials(fix: string, abort = true) {
+  return z.string().superRefine((v, ctx) => {
+    const kind = credentialsIn(v);
+    if (kind) ctx.addIssue({ code: "custom", params: { secret: true }, continue: !abort, message: `holds credentials (${kind}), and every team can read this file; ${fix}, and rotate them: they are in Git history` });
+  });
+}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -83,7 +95,7 @@ export const fluxDuration = z.string().superRefine((v, ctx) => {
   else if (s > INTERVAL_BOUNDS.maxSeconds) ctx.addIssue({ code: "custom", message: "is longer than 24h; drift would go uncorrected for days; use at most \"24h\"" });
 });
 
-export const githubRepository = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, {
+export const githubRepository = withoutCredentials("write the repository as \"owner/name\" (the platform gives Flux a deploy key of its own)").regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, {
   error: "not a GitHub repository; write it as \"owner/name\", e.g. \"acme/eks-gitops-app-a\"",
 }).refine((r) => !/\.git$/i.test(r), { error: "ends in .git; write the repository as GitHub names it, without .git" })
   .refine((r) => ![".", ".."].includes(r.split("/")[1] ?? ""), { error: "is not a repository name GitHub allows (\".\" and \"..\" are reserved)" });

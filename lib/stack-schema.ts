@@ -1,6 +1,6 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { dnsLabel, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
+import { dnsLabel, withoutCredentials, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
 import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, vpcCidr } from "./stack-rules";
 
 /**
@@ -144,10 +144,10 @@ const KNOWN_HOSTS_LINE = /^\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp
 
 /** The Git host the fleet and the teams' repositories live on: GitHub, or a GitHub Enterprise Server. */
 const gitHost = strict({
-  sshUrl: z.string().regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
+  sshUrl: withoutCredentials("the only user an SSH URL may name is git@ (Flux authenticates with its deploy key); write ssh://git@<host>").regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
     error: "not an SSH base URL; write ssh://git@<host> or ssh://git@<host>:<port>, e.g. \"ssh://git@github.example.com\"",
   }).default(stackDefaults.gitSshUrl).describe("Base of repository clone URLs; @default ssh://git@github.com"),
-  apiUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, {
+  apiUrl: withoutCredentials("write the bare API URL; the token comes from the secret config key github:token: pulumi config set --secret github:token <token>").regex(/^https?:\/\/[^\s]+\/$/, {
     error: "not an API base URL ending in /, e.g. \"https://github.example.com/api/v3/\"",
   }).default(stackDefaults.gitApiUrl).describe("GitHub REST API base URL (GitHub Enterprise: https://<host>/api/v3/); @default https://api.github.com/"),
   // Checked line by line: one pattern repeated over the whole text backtracks exponentially.

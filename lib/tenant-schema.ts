@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -77,12 +77,8 @@ const source = strict({
 
 const helmRepository = strict({
   name: dnsLabel.describe("Name of the HelmRepository object in the tenant namespace"),
-  url: z.string().regex(/^(https|oci):\/\/[^\s]+$/, {
+  url: withoutCredentials("remove them from the URL (a private chart repository's credentials go in a secret, set by the platform team with pulumi config set --secret, never in a tenant file)", false).regex(/^(https|oci):\/\/[^\s]+$/, {
     error: "a Helm repository URL must start with https:// or oci://",
-  }).superRefine((v, ctx) => {
-    if (/^[a-z]+:\/\/[^/@\s]*@/i.test(v)) {
-      ctx.addIssue({ code: "custom", params: { secret: true }, message: "holds credentials (user:password@); every team can read tenant files, so remove them from the URL and rotate them (they are in Git history)" });
-    }
   }),
   interval: fluxDuration.default(tenantDefaults.helmInterval).describe("@default 1h"),
 });
@@ -129,7 +125,9 @@ const ecrRepository = z.union([
 const notifications = strict({
   slack: strict({
     channel: z.string().min(1).superRefine((v, ctx) => {
-      if (/^https?:\/\//i.test(v) || /hooks\.slack\.com\//i.test(v)) {
+      if (/^xox[a-z]-/i.test(v)) {
+        ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a Slack token, not a channel, and a token is a secret (anyone holding it can act as the bot); write the channel name here (e.g. \"team-a-deploys\"), give the webhook URL with: pulumi config set --secret slackWebhook-<tenant> <url>, and revoke the token: it is in Git history" });
+      } else if (/^https?:\/\//i.test(v) || /hooks\.slack\.com\//i.test(v)) {
         ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a URL, and a Slack webhook URL is a secret (anyone holding it can post); write the channel name here, and give the URL with: pulumi config set --secret slackWebhook-<tenant> <url> (then rotate the webhook: it is in Git history)" });
       } else if (v.length > 80 || /\s/.test(v)) {
         ctx.addIssue({ code: "custom", message: "is not a Slack channel name (no spaces, at most 80 characters); write e.g. \"team-a-deploys\"" });
