@@ -108,6 +108,9 @@ export const githubRepository = withoutCredentials("write the repository as \"ow
 export const gitBranch = z
   .string()
   .min(1)
+  .max(255, { error: "is longer than 255 characters, more than git and GitHub accept for a branch name; use a short name such as \"release/1.2\"", abort: true })
+  .refine((b) => !b.startsWith("-"), { error: "starts with \"-\", which git refuses for a branch name (git check-ref-format --branch: it would read as an option); remove the leading \"-\"" })
+  .refine((b) => b !== "HEAD", { error: "is HEAD, which git reserves for the current commit and refuses as a branch name; name the branch itself, e.g. \"main\"" })
   .refine((b) => !b.startsWith("refs/"), { error: "is a full ref; write the branch's short name, e.g. \"main\" instead of \"refs/heads/main\"" })
   .refine((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes("..") && !b.includes("//") && !b.startsWith("/") && !/[/.]$/.test(b)
     && b.split("/").every((c) => !c.startsWith(".") && !c.endsWith(".lock")) && b !== "@", {

@@ -346,3 +346,32 @@ describe("list sizes", () => {
     ]);
   });
 });
+
+describe("branch names by git check-ref-format --branch", () => {
+  it("a leading '-', HEAD and more than 255 characters are refused with the rule and a fix", () => {
+    const branch = (b: string) => loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), source: { repository: "acme/app-a", branch: b } }) }).lines;
+    assert.deepEqual(branch("-main"), ['tenants/app-a.yaml: source.branch ("-main"): starts with "-", which git refuses for a branch name (git check-ref-format --branch: it would read as an option); remove the leading "-"']);
+    assert.deepEqual(branch("HEAD"), ['tenants/app-a.yaml: source.branch ("HEAD"): is HEAD, which git reserves for the current commit and refuses as a branch name; name the branch itself, e.g. "main"']);
+    const long = branch("a".repeat(3000));
+    assert.equal(long.length, 1);
+    assert.match(long[0], /^tenants\/app-a\.yaml: source\.branch \("a{60}…", 3000 characters\): is longer than 255 characters/);
+    for (const ok of ["main", "release/1.2", "a".repeat(255), "feature-HEAD", "head"]) assert.deepEqual(branch(ok), [], ok);
+  });
+});
+
+describe("YAML a tenant or stack file may not use", () => {
+  it("a __proto__ key anywhere is refused at its line and column", () => {
+    const text = `${stringify(minimalTenant("app-a"))}overrides:\n  __proto__: { quota: { cpu: "999", memory: 1Gi } }\n`;
+    assert.deepEqual(parseYamlMapping(text, "app-a.yaml").problems.map(formatProblem), [
+      'app-a.yaml: line 10, column 3: has a key "__proto__", which no tenant or stack file has and JavaScript would read as the object\'s prototype; remove it',
+    ]);
+  });
+
+  it("custom and binary tags are refused at their line and column; tags that only restate the type are not", () => {
+    const lines = parseYamlMapping("name: !vault app-a\nquota: { memory: !!binary MWdp }\nx: !!str 1.30\n", "f.yaml").problems.map(formatProblem);
+    assert.deepEqual(lines, [
+      "f.yaml: line 1, column 14: uses the YAML tag !vault, which would change how the value is read (or be dropped silently); tenant and stack files hold plain values: remove the tag",
+      "f.yaml: line 2, column 27: uses the YAML tag !!binary, which would change how the value is read (or be dropped silently); tenant and stack files hold plain values: remove the tag (write the text itself)",
+    ]);
+  });
+});
