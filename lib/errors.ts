@@ -24,6 +24,7 @@ export function formatProblem(p: Problem): string {
 
 /** A value as quoted in a message; a long one is cut (its length said), so one line stays readable. */
 function shown(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   if (typeof value !== "string" || value.length <= MAX_SHOWN) return JSON.stringify(value);
   // Redacted before it is cut: a cut could leave a credential without the "@" that marks it.
   return `${JSON.stringify(redactCredentials(value).slice(0, 60)).slice(0, -1)}…", ${value.length} characters`;

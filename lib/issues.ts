@@ -100,6 +100,7 @@ function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
+  if (typeof v === "number" && !Number.isFinite(v)) return "a number too large to hold (YAML reads it as infinity)";
   return `a ${typeof v} (${JSON.stringify(v)})`;
 }
 

@@ -4,6 +4,7 @@ import { ValidationError, type Problem } from "./errors";
 import { closest, problemsFromIssues } from "./issues";
 import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { SYSTEM_NAMESPACES } from "./objects/meta";
+import { ADDON_NAMESPACES } from "./objects/addons";
 import { loadTenants, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
 import { checkHosts, checkImageAutomation, checkReceivers } from "./stage-rules";
@@ -67,7 +68,10 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
   const loaded = loadTenants(tenantsDir, {
     knownStages: stack && !knownStages.includes(stack.stage) ? [...knownStages, stack.stage].sort() : knownStages,
-    reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
+    reservedNamespaces: [...new Set([...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"])],
+    // A stack file that did not load declares no stage: judging tenants' stages without it would
+    // call the stack's own stage unknown in every tenant file.
+    stagesUnknown: stack === undefined ? true : undefined,
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
   // Judged only when every tenant file loaded: a tenant with a broken file is still a tenant.

@@ -23,8 +23,20 @@ export const dnsLabel = z
   .string()
   .max(63, { error: "is longer than 63 characters; Kubernetes names are at most 63" })
   .regex(DNS1123_LABEL, {
-    error: "is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"app-a\")",
+    error: (iss) => `is not a DNS-1123 label${nonAscii(String(iss.input))}; use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. "app-a")`,
   });
+
+/**
+ * Names a character outside ASCII that a name holds: a Cyrillic "е" or a zero-width space looks like
+ * nothing wrong in an editor, so the message points at it.
+ */
+export function nonAscii(v: string): string {
+  const c = [...v].find((ch) => ch.charCodeAt(0) > 0x7e || ch.charCodeAt(0) < 0x20);
+  if (c === undefined) return "";
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const invisible = /[\u200B-\u200F\u2060\uFEFF\u00AD]/.test(c) || c.charCodeAt(0) < 0x20;
+  return ` (it contains ${code}, ${invisible ? "an invisible character" : `"${c}", a character outside ASCII that may look like a Latin letter`} at position ${[...v].indexOf(c) + 1}; retype the name)`;
+}
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `4Gi` (signed, as the API server parses it). */
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -63,6 +75,17 @@ export const positiveQuantity = z
       ctx.addIssue({ code: "custom", message: `must be greater than zero` });
     }
   });
+
+/**
+ * An amount of memory or storage: a positive quantity of at least 1Mi. `512m` is 0.512 bytes (m is
+ * milli), and a bare `4` is four bytes: both are a unit forgotten or mistyped, not a real amount.
+ */
+export const memoryQuantity = positiveQuantity.superRefine((v, ctx) => {
+  if (!QUANTITY.test(v) || !(quantityValue(v) > 0)) return; // reported by positiveQuantity
+  const n = /^[+]?([\d.]+)/.exec(v)?.[1] ?? v;
+  if (/m$/.test(v)) ctx.addIssue({ code: "custom", message: `is in thousandths of a byte (the suffix m is milli); did you mean "${n}Mi"?` });
+  else if (quantityValue(v) < 2 ** 20) ctx.addIssue({ code: "custom", message: `is less than 1Mi (${quantityValue(v)} bytes), too little memory or storage for anything; write a unit: did you mean "${n}${/^[a-zA-Z]*$/.test(v.slice(n.length)) && quantityValue(v) < 64 ? "Gi" : "Mi"}"?` });
+});
 
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { memoryQuantity, withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -50,20 +50,20 @@ const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
 
 const quota = strict({
   cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),
-  memory: positiveQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
+  memory: memoryQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
   pods: z.number().int().positive().max(5000).default(tenantDefaults.pods).describe("Maximum number of pods; @default 50"),
   storage: nonNegativeQuantity.default("0").describe("Total storage PersistentVolumeClaims may request, e.g. \"20Gi\"; @default 0: no volumes"),
   persistentVolumeClaims: z.number().int().nonnegative().max(200).default(0).describe("Number of PersistentVolumeClaims; @default 0"),
   loadBalancers: z.number().int().nonnegative().max(20).default(0).describe("Services of type LoadBalancer (each a cloud load balancer); @default 0: expose through the shared ingress"),
   nodePorts: z.number().int().nonnegative().max(20).default(0).describe("Services of type NodePort (open on every node); @default 0"),
-  ephemeralStorage: positiveQuantity.default(tenantDefaults.ephemeralStorage).describe("Node-local scratch space (emptyDir, logs, writable layers) the namespace may use in total; @default 10Gi"),
+  ephemeralStorage: memoryQuantity.default(tenantDefaults.ephemeralStorage).describe("Node-local scratch space (emptyDir, logs, writable layers) the namespace may use in total; @default 10Gi"),
 });
 
 const limits = strict({
   defaultCpu: positiveQuantity.describe("Default CPU limit of a container that sets none"),
-  defaultMemory: positiveQuantity.describe("Default memory limit of a container that sets none"),
+  defaultMemory: memoryQuantity.describe("Default memory limit of a container that sets none"),
   defaultRequestCpu: positiveQuantity.optional().describe("Default CPU request; @default the defaultCpu"),
-  defaultRequestMemory: positiveQuantity.optional().describe("Default memory request; @default the defaultMemory"),
+  defaultRequestMemory: memoryQuantity.optional().describe("Default memory request; @default the defaultMemory"),
 });
 
 const source = strict({

@@ -4,7 +4,7 @@ import type { Problem } from "./errors";
 import { compileGoRegex, expandReferences, mastermindsRangeError } from "./go-syntax";
 import { problemsFromIssues } from "./issues";
 import { EPHEMERAL_DEFAULTS } from "./objects/tenant";
-import { quantityValue } from "./rules";
+import { nonAscii, quantityValue } from "./rules";
 import { listTenantFiles, TENANT_FILE_EXTENSION } from "./tenant-folder";
 import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
 import { readYamlMapping } from "./yaml-file";
@@ -22,6 +22,8 @@ export interface TenantCheckContext {
   knownStages: string[];
   /** Namespaces the platform owns and no tenant may take. */
   reservedNamespaces: string[];
+  /** The stack's own stage could not be read: stages are not judged. */
+  stagesUnknown?: boolean;
 }
 
 
@@ -77,9 +79,9 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     if (o === t.name) add(`source.sharedWith[${i}]`, o, "is this tenant itself; list the other tenants that use the same repository");
   });
   t.stages.forEach((s, i) => {
-    if (!ctx.knownStages.includes(s)) add(`stages[${i}]`, s, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
+    if (!ctx.knownStages.includes(s) && (!ctx.stagesUnknown || nonAscii(s))) add(`stages[${i}]`, s, `is not a known stage${nonAscii(s)}; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
   });
-  for (const stage of Object.keys(t.overrides)) {
+  for (const stage of Object.keys(ctx.stagesUnknown ? {} : t.overrides)) {
     // Advising to add an unknown stage to `stages` would only trade this problem for another one.
     if (!ctx.knownStages.includes(stage)) add(`overrides.${stage}`, undefined, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
     else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);

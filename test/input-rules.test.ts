@@ -375,3 +375,41 @@ describe("YAML a tenant or stack file may not use", () => {
     ]);
   });
 });
+
+describe("add-on namespaces, memory amounts, lookalike characters and a stack file that did not load", () => {
+  it("a tenant named after an add-on namespace is refused; so is Sealed Secrets in one", () => {
+    assertOne(loadTenantFiles({ "external-dns.yaml": stringify(minimalTenant("external-dns")) }).lines, /^tenants\/external-dns\.yaml: name \("external-dns"\): is reserved for the platform \(.*external-dns/);
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": `${shippedDev}  platform:sealedSecrets:\n    namespace: external-dns\n`.replace(/  platform:sealedSecrets:\n    chartVersion: "2.18.1"\n    controllerVersion: "0.36.0"\n/, "") }), stack: "dev" });
+    assertOne(lines, /^Pulumi\.dev\.yaml: platform:sealedSecrets\.namespace \("external-dns"\): is the namespace of a shared add-on/);
+  });
+
+  it("memory in milli-bytes or below 1Mi is refused with the amount meant; an infinite number is named as such", () => {
+    const quota = (memory: string | number, extra: Record<string, unknown> = {}) => loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), quota: { cpu: "1", memory, ...extra } }) }).lines;
+    assert.deepEqual(quota("512m"), ['tenants/app-a.yaml: quota.memory ("512m"): is in thousandths of a byte (the suffix m is milli); did you mean "512Mi"?']);
+    assert.deepEqual(quota(4), ['tenants/app-a.yaml: quota.memory (4): is less than 1Mi (4 bytes), too little memory or storage for anything; write a unit: did you mean "4Gi"?']);
+    assert.deepEqual(quota("1Mi"), []);
+    const pods = loadTenantFiles({ "app-a.yaml": `${stringify(minimalTenant("app-a")).replace('memory: 1Gi', 'memory: 1Gi\n  pods: 1e400')}` }).lines;
+    assert.deepEqual(pods, ["tenants/app-a.yaml: quota.pods (Infinity): must be a number, not a number too large to hold (YAML reads it as infinity)"]);
+  });
+
+  it("a name or stage with a Cyrillic lookalike or a zero-width space names the character", () => {
+    const stage = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["d\u0435v"] }) }).lines;
+    assertProblem(stage, 'tenants/app-a.yaml: stages[0] ("d\u0435v"): is not a known stage (it contains U+0435, "\u0435"');
+    const namespace = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), namespace: "app-a\u200b" }) }).lines;
+    assertProblem(namespace, "tenants/app-a.yaml: namespace (", "it contains U+200B, an invisible character at position 6");
+  });
+
+  it("a stack file that is empty adds no 'not a known stage' problem to every tenant", () => {
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": "", "tenants/app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["dev"] }) }), stack: "dev" });
+    assert.deepEqual(lines, ["Pulumi.dev.yaml: is empty; a tenant or stack file holds one YAML mapping"]);
+  });
+});
+
+function assertOne(lines: string[], pattern: RegExp): void {
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0], pattern);
+}
+
+function assertProblem(lines: string[], prefix: string, ...fragments: string[]): void {
+  assert.ok(lines.some((l) => l.startsWith(prefix) && fragments.every((f) => l.includes(f))), `no ${prefix} ${fragments.join(" ")} in\n${lines.join("\n")}`);
+}
