@@ -100,6 +100,7 @@ function kindOf(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
+  if (typeof v === "number" && !Number.isFinite(v)) return "a number too large to hold (YAML reads it as infinity)";
   return `a ${typeof v} (${JSON.stringify(v)})`;
 }
 
@@ -181,4 +182,32 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
+}
+
+// ---- Credentials in values ----------------------------------------------------------------------
+
+export const CREDENTIALS_REMOVED = "[credentials removed]";
+
+/**
+ * Credentials people paste where a plain value belongs: URL user info (`https://user:pass@host`,
+ * `https://x-access-token:<token>@github.com`; `git@` is SSH's user name, not a secret), token-like
+ * query parameters (`?access_token=`, `&password=`), and tokens whose prefix says what they are
+ * (Slack `xoxb-`/`xoxp-`, GitHub `ghp_`/`github_pat_`, GitLab `glpat-`, a Slack webhook path).
+ */
+const CREDENTIALS: { kind: string; pattern: RegExp; replace: string }[] = [
+  { kind: "user:password@ in the URL", pattern: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)(?!git@[^\s/@:]{1,255}(?:[:/]|$))[^\s/@?#"]{1,512}@/gi, replace: `$1${CREDENTIALS_REMOVED}@` },
+  { kind: "a token in the URL's query", pattern: /([?&;](?:access_token|private_token|auth_token|token|password|passwd|pwd|secret|client_secret|api_key|apikey|auth|sig|signature)=)[^&;#\s"]*/gi, replace: `$1${CREDENTIALS_REMOVED}` },
+  { kind: "a Slack token", pattern: /\bxox[abposre]-[A-Za-z0-9-]+/g, replace: CREDENTIALS_REMOVED },
+  { kind: "a Slack webhook URL", pattern: /(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[^\s"]+/gi, replace: `$1${CREDENTIALS_REMOVED}` },
+  { kind: "an access token", pattern: /\b(?:gh[pousr]_|github_pat_|glpat-)[A-Za-z0-9_-]{8,}/g, replace: CREDENTIALS_REMOVED },
+];
+
+/** What kind of credential `value` holds, if any (e.g. "user:password@ in the URL"). */
+export function credentialsIn(value: string): string | undefined {
+  return CREDENTIALS.find((c) => new RegExp(c.pattern.source, c.pattern.flags.replace("g", "")).test(value))?.kind;
+}
+
+/** `text` with every credential replaced by "[credentials removed]": no message ever repeats one. */
+export function redactCredentials(text: string): string {
+  return CREDENTIALS.reduce((t, c) => t.replace(c.pattern, c.replace), text);
 }

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ValidationError, type Problem } from "./errors";
-import { problemsFromIssues } from "./issues";
+import { closest, problemsFromIssues } from "./issues";
 import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { SYSTEM_NAMESPACES } from "./objects/meta";
+import { ADDON_NAMESPACES } from "./objects/addons";
 import { loadTenants, type Tenant } from "./tenants";
 import { readYamlMapping } from "./yaml-file";
 import { checkHosts, checkImageAutomation, checkReceivers } from "./stage-rules";
@@ -23,6 +24,12 @@ export const SECRET_KEY = {
   githubStatusToken: (tenant: string) => `githubStatusToken-${tenant}`,
 };
 export const isSecretKey = (k: string) => k.startsWith("slackWebhook-") || k.startsWith("githubStatusToken-");
+
+/** Provider config keys that hold credentials: set only with --secret, like this program's own. */
+export const SECRET_PROVIDER_KEYS = ["github:token", "aws:secretKey", "aws:accessKey", "aws:token"];
+
+/** A config value `pulumi config set --secret` wrote: a mapping of exactly `secure: <ciphertext>`. */
+const isEncrypted = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secure?: unknown }).secure === "string";
 
 export interface LoadedProject {
   stackName: string;
@@ -61,9 +68,14 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
   const loaded = loadTenants(tenantsDir, {
     knownStages: stack && !knownStages.includes(stack.stage) ? [...knownStages, stack.stage].sort() : knownStages,
-    reservedNamespaces: [...SYSTEM_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"],
+    reservedNamespaces: [...new Set([...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"])],
+    // A stack file that did not load declares no stage: judging tenants' stages without it would
+    // call the stack's own stage unknown in every tenant file.
+    stagesUnknown: stack === undefined ? true : undefined,
   }, display.startsWith("..") ? tenantsDir : display);
   problems.push(...loaded.problems);
+  // Judged only when every tenant file loaded: a tenant with a broken file is still a tenant.
+  if (loaded.problems.length === 0) problems.push(...secretsOfNoTenant(Object.keys(raw ?? {}), loaded.tenants, file));
   if (stack) {
     problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants), ...checkReceivers(stack, file));
     problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
@@ -71,6 +83,21 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   }
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
+}
+
+/**
+ * A secret config key names its tenant (`slackWebhook-<tenant>`); one naming no tenant is read by
+ * no one, and is most likely a typo that leaves the real tenant without its secret.
+ */
+function secretsOfNoTenant(keys: string[], tenants: Tenant[], file: string): Problem[] {
+  const names = tenants.map((t) => t.name);
+  return keys.filter(isSecretKey).flatMap((key) => {
+    const dash = key.indexOf("-");
+    const [kind, tenant] = [key.slice(0, dash), key.slice(dash + 1)];
+    if (names.includes(tenant)) return [];
+    const guess = closest(tenant, names);
+    return [{ file, field: `${CONFIG_NAMESPACE}:${key}`, message: `is the secret of tenant "${tenant}", but no tenant file declares that name (probably a typo${guess ? `: did you mean ${kind}-${guess}?` : ""}); set it under the tenant's name with pulumi config set --secret ${kind}-<tenant> <value>, and remove this one with pulumi config rm ${CONFIG_NAMESPACE}:${key}` }];
+  });
 }
 
 function parseStackConfig(raw: Record<string, unknown>, file: string, problems: Problem[]): StackConfig | undefined {
@@ -173,12 +200,12 @@ export function readStackFile(projectDir: string, stack: string): { config?: Rec
   const prefix = `${CONFIG_NAMESPACE}:`;
   // A secret written in plain text is in Git for everyone who can read the repository. Its value
   // is never repeated here.
-  const plain = Object.entries(config).filter(([k, v]) => (/^github:token(-|$)/.test(k) || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && typeof v !== "object");
+  const plain = Object.entries(config).filter(([k, v]) => ((SECRET_PROVIDER_KEYS.includes(k) || /^github:token-/.test(k)) || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && !isEncrypted(v));
   return {
     config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
     problems: [
       ...checkStackFileKeys(parsed.value as Record<string, unknown>, file),
-      ...plain.map(([k]) => ({ file, field: k, message: `is a secret written in plain text; remove it from ${file} and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)` })),
+      ...plain.map(([k, v]) => ({ file, field: k, message: `${v !== null && typeof v === "object" && !Array.isArray(v) ? "is a secret written as a mapping without secure:, which Pulumi does not encrypt" : "is a secret written in plain text"}; remove it from ${file} and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)` })),
     ],
   };
 }

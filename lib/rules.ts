@@ -1,9 +1,21 @@
 import { z } from "zod";
+import { credentialsIn } from "./issues";
 
 /**
  * Field rules shared by the tenant and stack schemas. Each carries the message a user sees, written
  * as "what is wrong; what would be right", because the message is the product's error interface.
  */
+
+/**
+ * A string that must not hold a credential (checked before its other rules, which then do not run):
+ * refused as a secret, so the value is never repeated. `fix` says what to write instead.
+ */
+export function withoutCredentials(fix: string, abort = true) {
+  return z.string().superRefine((v, ctx) => {
+    const kind = credentialsIn(v);
+    if (kind) ctx.addIssue({ code: "custom", params: { secret: true }, continue: !abort, message: `holds credentials (${kind}), and every team can read this file; ${fix}, and rotate them: they are in Git history` });
+  });
+}
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -11,8 +23,20 @@ export const dnsLabel = z
   .string()
   .max(63, { error: "is longer than 63 characters; Kubernetes names are at most 63" })
   .regex(DNS1123_LABEL, {
-    error: "is not a DNS-1123 label; use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. \"app-a\")",
+    error: (iss) => `is not a DNS-1123 label${nonAscii(String(iss.input))}; use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. "app-a")`,
   });
+
+/**
+ * Names a character outside ASCII that a name holds: a Cyrillic "е" or a zero-width space looks like
+ * nothing wrong in an editor, so the message points at it.
+ */
+export function nonAscii(v: string): string {
+  const c = [...v].find((ch) => ch.charCodeAt(0) > 0x7e || ch.charCodeAt(0) < 0x20);
+  if (c === undefined) return "";
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const invisible = /[\u200B-\u200F\u2060\uFEFF\u00AD]/.test(c) || c.charCodeAt(0) < 0x20;
+  return ` (it contains ${code}, ${invisible ? "an invisible character" : `"${c}", a character outside ASCII that may look like a Latin letter`} at position ${[...v].indexOf(c) + 1}; retype the name)`;
+}
 
 /** A Kubernetes resource quantity such as `500m`, `2`, `4Gi` (signed, as the API server parses it). */
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
@@ -52,6 +76,17 @@ export const positiveQuantity = z
     }
   });
 
+/**
+ * An amount of memory or storage: a positive quantity of at least 1Mi. `512m` is 0.512 bytes (m is
+ * milli), and a bare `4` is four bytes: both are a unit forgotten or mistyped, not a real amount.
+ */
+export const memoryQuantity = positiveQuantity.superRefine((v, ctx) => {
+  if (!QUANTITY.test(v) || !(quantityValue(v) > 0)) return; // reported by positiveQuantity
+  const n = /^[+]?([\d.]+)/.exec(v)?.[1] ?? v;
+  if (/m$/.test(v)) ctx.addIssue({ code: "custom", message: `is in thousandths of a byte (the suffix m is milli); did you mean "${n}Mi"?` });
+  else if (quantityValue(v) < 2 ** 20) ctx.addIssue({ code: "custom", message: `is less than 1Mi (${quantityValue(v)} bytes), too little memory or storage for anything; write a unit: did you mean "${n}${/^[a-zA-Z]*$/.test(v.slice(n.length)) && quantityValue(v) < 64 ? "Gi" : "Mi"}"?` });
+});
+
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
@@ -83,7 +118,7 @@ export const fluxDuration = z.string().superRefine((v, ctx) => {
   else if (s > INTERVAL_BOUNDS.maxSeconds) ctx.addIssue({ code: "custom", message: "is longer than 24h; drift would go uncorrected for days; use at most \"24h\"" });
 });
 
-export const githubRepository = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, {
+export const githubRepository = withoutCredentials("write the repository as \"owner/name\" (the platform gives Flux a deploy key of its own)").regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, {
   error: "not a GitHub repository; write it as \"owner/name\", e.g. \"acme/eks-gitops-app-a\"",
 }).refine((r) => !/\.git$/i.test(r), { error: "ends in .git; write the repository as GitHub names it, without .git" })
   .refine((r) => ![".", ".."].includes(r.split("/")[1] ?? ""), { error: "is not a repository name GitHub allows (\".\" and \"..\" are reserved)" });
@@ -96,6 +131,9 @@ export const githubRepository = z.string().regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-
 export const gitBranch = z
   .string()
   .min(1)
+  .max(255, { error: "is longer than 255 characters, more than git and GitHub accept for a branch name; use a short name such as \"release/1.2\"", abort: true })
+  .refine((b) => !b.startsWith("-"), { error: "starts with \"-\", which git refuses for a branch name (git check-ref-format --branch: it would read as an option); remove the leading \"-\"" })
+  .refine((b) => b !== "HEAD", { error: "is HEAD, which git reserves for the current commit and refuses as a branch name; name the branch itself, e.g. \"main\"" })
   .refine((b) => !b.startsWith("refs/"), { error: "is a full ref; write the branch's short name, e.g. \"main\" instead of \"refs/heads/main\"" })
   .refine((b) => /^[A-Za-z0-9._\/-]+$/.test(b) && !b.includes("..") && !b.includes("//") && !b.startsWith("/") && !/[/.]$/.test(b)
     && b.split("/").every((c) => !c.startsWith(".") && !c.endsWith(".lock")) && b !== "@", {

@@ -10,6 +10,7 @@ import { mastermindsRangeError } from "./go-syntax";
 import { closest } from "./issues";
 import { ipv4, parseCidr, type Cidr } from "./network";
 import { SYSTEM_NAMESPACES } from "./objects/meta";
+import { ADDON_NAMESPACES } from "./objects/addons";
 import type { StackConfig } from "./stack-schema";
 
 /**
@@ -182,6 +183,8 @@ export function checkStack(stack: StackConfig, file: string, projectDir: string)
   // Namespaces the cluster or Flux own: the program must not create (and later delete) its own there.
   if (SYSTEM_NAMESPACES.includes(ss)) {
     problems.push({ file, field: `${CONFIG_NAMESPACE}:sealedSecrets.namespace`, value: ss, message: `belongs to ${ss === "flux-system" ? "Flux" : "Kubernetes"}; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use "sealed-secrets"` });
+  } else if (ADDON_NAMESPACES.includes(ss)) {
+    problems.push({ file, field: `${CONFIG_NAMESPACE}:sealedSecrets.namespace`, value: ss, message: "is the namespace of a shared add-on; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use \"sealed-secrets\"" });
   } else if (ss === stack.ingressNamespace) {
     problems.push({ file, field: `${CONFIG_NAMESPACE}:sealedSecrets.namespace`, value: ss, message: "is also platform:ingressNamespace; the Sealed Secrets controller gets a namespace of its own, which the program creates and deletes with the stack; use \"sealed-secrets\"" });
   }

@@ -1,6 +1,6 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { dnsLabel, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
+import { dnsLabel, withoutCredentials, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
 import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, runnerCidr, vpcCidr } from "./stack-rules";
 
 /**
@@ -53,6 +53,10 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 
+/** A list of at most `max` entries (a stack file's lists are short; thousands of entries are a mistake); the message names the limit. */
+const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
+  z.array(element).max(max, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a stack may list at most ${max}` });
+
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, {
   error: "not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>",
 });
@@ -73,7 +77,7 @@ const receiver = strict({
 
 const nodeGroup = strict({
   name: dnsLabel,
-  instanceTypes: z.array(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" })).min(1),
+  instanceTypes: capped(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" }), 20, "instance types").min(1),
   minSize: z.number().int().nonnegative(),
   maxSize: z.number().int().positive(),
   desiredSize: z.number().int().nonnegative(),
@@ -105,10 +109,10 @@ const eksCluster = strict({
   endpoint: strict({
     public: z.boolean().default(true),
     private: z.boolean().default(true),
-    publicCidrs: z.array(publicCidr).optional(),
+    publicCidrs: capped(publicCidr, 40, "ranges (EKS allows 40)").optional(),
   }).superRefine(checkEndpoint).default({ public: true, private: true }),
-  adminRoleArns: z.array(roleArn).min(1, { error: "needs at least one role that administers the cluster" }),
-  nodeGroups: z.array(nodeGroup).min(1).superRefine(checkNodeGroupNames),
+  adminRoleArns: capped(roleArn, 20, "roles").min(1, { error: "needs at least one role that administers the cluster" }),
+  nodeGroups: capped(nodeGroup, 30, "node groups").min(1).superRefine(checkNodeGroupNames),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
   logRetentionDays: z.number().refine((d) => LOG_RETENTION_DAYS.includes(d), { error: `not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(", ")}` })
@@ -140,10 +144,10 @@ const KNOWN_HOSTS_LINE = /^\S+ (ssh-ed25519|ecdsa-sha2-nistp256|ecdsa-sha2-nistp
 
 /** The Git host the fleet and the teams' repositories live on: GitHub, or a GitHub Enterprise Server. */
 const gitHost = strict({
-  sshUrl: z.string().regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
+  sshUrl: withoutCredentials("the only user an SSH URL may name is git@ (Flux authenticates with its deploy key); write ssh://git@<host>").regex(/^ssh:\/\/git@[a-z0-9.-]+(:\d{1,5})?$/, {
     error: "not an SSH base URL; write ssh://git@<host> or ssh://git@<host>:<port>, e.g. \"ssh://git@github.example.com\"",
   }).default(stackDefaults.gitSshUrl).describe("Base of repository clone URLs; @default ssh://git@github.com"),
-  apiUrl: z.string().regex(/^https?:\/\/[^\s]+\/$/, {
+  apiUrl: withoutCredentials("write the bare API URL; the token comes from the secret config key github:token: pulumi config set --secret github:token <token>").regex(/^https?:\/\/[^\s]+\/$/, {
     error: "not an API base URL ending in /, e.g. \"https://github.example.com/api/v3/\"",
   }).default(stackDefaults.gitApiUrl).describe("GitHub REST API base URL (GitHub Enterprise: https://<host>/api/v3/); @default https://api.github.com/"),
   // Checked line by line: one pattern repeated over the whole text backtracks exponentially.
@@ -159,11 +163,11 @@ export const stackSchema = strict({
   stage: dnsLabel.describe("Stage of this stack; tenants choose stages by this name"),
   delivery: z.enum(["gitops", "direct"]).default(stackDefaults.delivery).describe("How tenant objects reach clusters; @default gitops"),
   deployerRoleArn: roleArn.optional().describe("IAM role that runs `pulumi up` (CI's role): it creates the EKS clusters, so EKS makes it their admin, and the Kubernetes provider assumes it; a person running up assumes it too"),
-  privilegedTenants: z.array(dnsLabel).default([]).describe("Tenants allowed Pod Security `privileged` (host access); @default none"),
+  privilegedTenants: capped(dnsLabel, 100, "tenants").default([]).describe("Tenants allowed Pod Security `privileged` (host access); @default none"),
   imageAutomationCluster: dnsLabel.optional().describe("The one cluster of this stage that runs tenants' image automation (and holds their write keys): clusters pushing the same branch would race; @default the first cluster"),
-  tenantDomains: z.array(hostName).default([]).describe("DNS domains under which tenants may declare Ingress hosts, e.g. [dev.acme.example]; @default none: tenant Ingresses are refused"),
+  tenantDomains: capped(hostName, 50, "domains").default([]).describe("DNS domains under which tenants may declare Ingress hosts, e.g. [dev.acme.example]; @default none: tenant Ingresses are refused"),
   protectNamespaces: z.boolean().default(false).describe("Pulumi protect on tenant namespaces; @default false"),
-  clusters: z.array(clusterSchema).min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
+  clusters: capped(clusterSchema, 20, "clusters").min(1).describe("The clusters of this stage, each an EKS cluster or an existing one"),
   tenantRepositories: strict({
     owners: z.array(z.string().regex(/^[A-Za-z0-9-]{1,39}$/, { error: "not a GitHub owner (organization or user), e.g. \"acme\"" })).default([])
       .describe("GitHub owners whose repositories tenants may use; @default the fleet repository's owner"),

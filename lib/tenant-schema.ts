@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { memoryQuantity, withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -26,22 +26,44 @@ export const tenantDefaults = {
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 
+/**
+ * The most entries each list of a tenant file may hold. Real tenants have a handful; a list of
+ * thousands is a mistake or an attack (every entry becomes resources, and a pull request check
+ * anyone can trigger would plan them all), so it is refused before anything else is done with it.
+ */
+export const TENANT_LIST_LIMITS = {
+  owners: 20,
+  stages: 20,
+  sharedWith: 20,
+  hosts: 50,
+  helmRepositories: 50,
+  images: 50,
+  ecr: 100,
+  overrides: 20,
+};
+
+/** A list of at most `max` entries; the message names the limit. */
+const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
+  z.array(element).max(max, {
+    error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a tenant may list at most ${max} (more is a mistake, or several teams in one file): remove entries or split the tenant`,
+  });
+
 const quota = strict({
   cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),
-  memory: positiveQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
+  memory: memoryQuantity.describe("Memory requests the namespace may hold in total, e.g. \"4Gi\""),
   pods: z.number().int().positive().max(5000).default(tenantDefaults.pods).describe("Maximum number of pods; @default 50"),
   storage: nonNegativeQuantity.default("0").describe("Total storage PersistentVolumeClaims may request, e.g. \"20Gi\"; @default 0: no volumes"),
   persistentVolumeClaims: z.number().int().nonnegative().max(200).default(0).describe("Number of PersistentVolumeClaims; @default 0"),
   loadBalancers: z.number().int().nonnegative().max(20).default(0).describe("Services of type LoadBalancer (each a cloud load balancer); @default 0: expose through the shared ingress"),
   nodePorts: z.number().int().nonnegative().max(20).default(0).describe("Services of type NodePort (open on every node); @default 0"),
-  ephemeralStorage: positiveQuantity.default(tenantDefaults.ephemeralStorage).describe("Node-local scratch space (emptyDir, logs, writable layers) the namespace may use in total; @default 10Gi"),
+  ephemeralStorage: memoryQuantity.default(tenantDefaults.ephemeralStorage).describe("Node-local scratch space (emptyDir, logs, writable layers) the namespace may use in total; @default 10Gi"),
 });
 
 const limits = strict({
   defaultCpu: positiveQuantity.describe("Default CPU limit of a container that sets none"),
-  defaultMemory: positiveQuantity.describe("Default memory limit of a container that sets none"),
+  defaultMemory: memoryQuantity.describe("Default memory limit of a container that sets none"),
   defaultRequestCpu: positiveQuantity.optional().describe("Default CPU request; @default the defaultCpu"),
-  defaultRequestMemory: positiveQuantity.optional().describe("Default memory request; @default the defaultMemory"),
+  defaultRequestMemory: memoryQuantity.optional().describe("Default memory request; @default the defaultMemory"),
 });
 
 const source = strict({
@@ -50,17 +72,13 @@ const source = strict({
   path: repoPath.default(tenantDefaults.path).describe("Path in the repository; {stage} is replaced per cluster; @default ./"),
   interval: fluxDuration.default(tenantDefaults.interval).describe("How often Flux polls; @default 5m"),
   webhook: z.boolean().default(tenantDefaults.webhook).describe("Reconcile on push through a GitHub webhook; @default true"),
-  sharedWith: z.array(dnsLabel).default([]).describe("Other tenants that use the same repository, read-only; each of them must list this tenant too; @default []"),
+  sharedWith: capped(dnsLabel, TENANT_LIST_LIMITS.sharedWith, "tenants").default([]).describe("Other tenants that use the same repository, read-only; each of them must list this tenant too; @default []"),
 });
 
 const helmRepository = strict({
   name: dnsLabel.describe("Name of the HelmRepository object in the tenant namespace"),
-  url: z.string().regex(/^(https|oci):\/\/[^\s]+$/, {
+  url: withoutCredentials("remove them from the URL (a private chart repository's credentials go in a secret, set by the platform team with pulumi config set --secret, never in a tenant file)", false).regex(/^(https|oci):\/\/[^\s]+$/, {
     error: "a Helm repository URL must start with https:// or oci://",
-  }).superRefine((v, ctx) => {
-    if (/^[a-z]+:\/\/[^/@\s]*@/i.test(v)) {
-      ctx.addIssue({ code: "custom", params: { secret: true }, message: "holds credentials (user:password@); every team can read tenant files, so remove them from the URL and rotate them (they are in Git history)" });
-    }
   }),
   interval: fluxDuration.default(tenantDefaults.helmInterval).describe("@default 1h"),
 });
@@ -92,7 +110,7 @@ const imageAutomation = strict({
     email: "fluxcdbot@users.noreply.github.com",
   }),
   interval: fluxDuration.default(tenantDefaults.imageInterval).describe("@default 5m"),
-  images: z.array(image).min(1),
+  images: capped(image, TENANT_LIST_LIMITS.images, "images").min(1),
 });
 
 const ecrRepository = z.union([
@@ -107,7 +125,9 @@ const ecrRepository = z.union([
 const notifications = strict({
   slack: strict({
     channel: z.string().min(1).superRefine((v, ctx) => {
-      if (/^https?:\/\//i.test(v) || /hooks\.slack\.com\//i.test(v)) {
+      if (/^xox[a-z]-/i.test(v)) {
+        ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a Slack token, not a channel, and a token is a secret (anyone holding it can act as the bot); write the channel name here (e.g. \"team-a-deploys\"), give the webhook URL with: pulumi config set --secret slackWebhook-<tenant> <url>, and revoke the token: it is in Git history" });
+      } else if (/^https?:\/\//i.test(v) || /hooks\.slack\.com\//i.test(v)) {
         ctx.addIssue({ code: "custom", params: { secret: true }, message: "is a URL, and a Slack webhook URL is a secret (anyone holding it can post); write the channel name here, and give the URL with: pulumi config set --secret slackWebhook-<tenant> <url> (then rotate the webhook: it is in Git history)" });
       } else if (v.length > 80 || /\s/.test(v)) {
         ctx.addIssue({ code: "custom", message: "is not a Slack channel name (no spaces, at most 80 characters); write e.g. \"team-a-deploys\"" });
@@ -128,8 +148,8 @@ export const tenantSchema = strict({
   $schema: z.string().optional(),
   name: dnsLabel.describe("Tenant name: a DNS-1123 label, also the namespace unless `namespace` is set"),
   namespace: dnsLabel.optional().describe("Namespace of the tenant; @default name"),
-  owners: z.array(dnsLabel).min(1, { error: "needs at least one owning team, e.g. [team-a]" }).describe("Teams that own the tenant, e.g. [team-a]"),
-  stages: z.array(z.string().min(1)).min(1).optional().describe("Stages the tenant lands on; @default all stages"),
+  owners: capped(dnsLabel, TENANT_LIST_LIMITS.owners, "owners").min(1, { error: "needs at least one owning team, e.g. [team-a]" }).describe("Teams that own the tenant, e.g. [team-a]"),
+  stages: capped(z.string().min(1), TENANT_LIST_LIMITS.stages, "stages").min(1).optional().describe("Stages the tenant lands on; @default all stages"),
   decommission: z.boolean().default(false).describe("First step of removing a tenant: delete its objects and namespace; @default false"),
   rotation: z.number().int().nonnegative().default(tenantDefaults.rotation).describe("Bump to replace the deploy keys and their SealedSecrets; @default 0"),
   podSecurity: strict({
@@ -140,15 +160,17 @@ export const tenantSchema = strict({
   source: source.describe("The team's Git repository Flux deploys from, e.g. { repository: acme/app-a, path: ./overlays/{stage} }"),
   quota: quota.describe("What the namespace may request in total, e.g. { cpu: \"2\", memory: 4Gi }"),
   limits: limits.optional(),
-  hosts: z.array(hostPattern).default([]).describe("Host names the tenant's Ingresses may serve, each under one of the stack's platform:tenantDomains; \"*.<domain>\" allows its subdomains; {stage} is replaced; @default none"),
+  hosts: capped(hostPattern, TENANT_LIST_LIMITS.hosts, "hosts").default([]).describe("Host names the tenant's Ingresses may serve, each under one of the stack's platform:tenantDomains; \"*.<domain>\" allows its subdomains; {stage} is replaced; @default none"),
   network: strict({ isolation: z.enum(["namespace", "none"]).default(tenantDefaults.isolation) }).default({
     isolation: tenantDefaults.isolation,
   }),
-  helmRepositories: z.array(helmRepository).default([]),
+  helmRepositories: capped(helmRepository, TENANT_LIST_LIMITS.helmRepositories, "Helm repositories").default([]),
   imageAutomation: imageAutomation.optional(),
-  ecr: z.array(ecrRepository).default([]),
+  ecr: capped(ecrRepository, TENANT_LIST_LIMITS.ecr, "ECR repositories").default([]),
   notifications: notifications.optional(),
-  overrides: z.record(z.string(), stageOverride).default({}),
+  overrides: z.record(z.string(), stageOverride)
+    .refine((o) => Object.keys(o).length <= TENANT_LIST_LIMITS.overrides, { error: `overrides more than ${TENANT_LIST_LIMITS.overrides} stages, the most a tenant may have; remove overrides of stages that do not exist` })
+    .default({}),
 });
 
 export type TenantFile = z.output<typeof tenantSchema>;

@@ -5,7 +5,7 @@ import type { Problem } from "./errors";
 import { compileGoRegex, expandReferences, mastermindsRangeError } from "./go-syntax";
 import { problemsFromIssues } from "./issues";
 import { EPHEMERAL_DEFAULTS } from "./objects/tenant";
-import { quantityValue } from "./rules";
+import { nonAscii, quantityValue } from "./rules";
 import { listTenantFiles, TENANT_FILE_EXTENSION } from "./tenant-folder";
 import { ecrRepositories, tenantSchema, type TenantFile } from "./tenant-schema";
 import { readYamlMapping } from "./yaml-file";
@@ -23,6 +23,8 @@ export interface TenantCheckContext {
   knownStages: string[];
   /** Namespaces the platform owns and no tenant may take. */
   reservedNamespaces: string[];
+  /** The stack's own stage could not be read: stages are not judged. */
+  stagesUnknown?: boolean;
 }
 
 
@@ -105,10 +107,14 @@ export function checkTenant(t: Tenant, fileStem: string, ctx: TenantCheckContext
     add(t.namespace === t.name ? "name" : "namespace", t.namespace,
       `is reserved for the platform (${ctx.reservedNamespaces.join(", ")}); choose the team's own namespace`);
   }
-  t.stages.forEach((s, i) => {
-    if (!ctx.knownStages.includes(s)) add(`stages[${i}]`, s, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
+  problems.push(...listedTwice(t, "stages", t.stages), ...listedTwice(t, "owners", t.owners), ...listedTwice(t, "source.sharedWith", t.source.sharedWith), ...listedTwice(t, "hosts", t.hosts));
+  t.source.sharedWith.forEach((o, i) => {
+    if (o === t.name) add(`source.sharedWith[${i}]`, o, "is this tenant itself; list the other tenants that use the same repository");
   });
-  for (const stage of Object.keys(t.overrides)) {
+  t.stages.forEach((s, i) => {
+    if (!ctx.knownStages.includes(s) && (!ctx.stagesUnknown || nonAscii(s))) add(`stages[${i}]`, s, `is not a known stage${nonAscii(s)}; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
+  });
+  for (const stage of Object.keys(ctx.stagesUnknown ? {} : t.overrides)) {
     // Advising to add an unknown stage to `stages` would only trade this problem for another one.
     if (!ctx.knownStages.includes(stage)) add(`overrides.${stage}`, undefined, `is not a known stage; known stages are ${ctx.knownStages.join(", ")} (from Pulumi.<stack>.yaml)`);
     else if (!t.stages.includes(stage)) add(`overrides.${stage}`, undefined, `overrides a stage the tenant does not land on; add "${stage}" to stages or remove this override`);
@@ -144,6 +150,12 @@ function checkLimits(file: string, at: string, quota: Tenant["quota"], limits: T
 function checkEphemeral(file: string, at: string, quota: Tenant["quota"]): Problem[] {
   if (quantityValue(quota.ephemeralStorage) >= quantityValue(EPHEMERAL_DEFAULTS.limit)) return [];
   return [{ file, field: `${at}quota.ephemeralStorage`, value: quota.ephemeralStorage, message: `is less than the ${EPHEMERAL_DEFAULTS.limit} of scratch space each container is given by default (the namespace's LimitRange), so no pod could start; raise it to at least ${EPHEMERAL_DEFAULTS.limit}` }];
+}
+
+/** A list entry that repeats an earlier one (a stage, owner or host listed twice). */
+function listedTwice(t: Tenant, field: string, values: string[]): Problem[] {
+  const first = firstIndexes(values);
+  return values.flatMap((v, i) => (first.get(v) !== i ? [{ file: t.file, field: `${field}[${i}]`, value: v, message: `is also ${field}[${first.get(v)}]; list it once` }] : []));
 }
 
 function checkNames(names: string[], t: Tenant, field: string): Problem[] {

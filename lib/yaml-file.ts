@@ -82,6 +82,15 @@ export function parseYamlMapping(text: string, displayName: string): ParsedYaml 
   if (doc.errors.length > 0) return { problems: syntaxProblems(doc, text, displayName) };
   const shape = inspect(doc);
   if (shape.alias) return problem("uses YAML anchors or aliases (&name / *name); write the values out so a reviewer sees them");
+  const at = (offset: number) => {
+    const before = text.slice(0, offset).split(/\r?\n/);
+    return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+  };
+  const marked: Problem[] = [
+    ...shape.protoKeys.map((offset) => ({ file: displayName, field: "", message: `${at(offset)}: has a key "__proto__", which no tenant or stack file has and JavaScript would read as the object's prototype; remove it` })),
+    ...shape.tags.map(({ tag, offset }) => ({ file: displayName, field: "", message: `${at(offset)}: uses the YAML tag ${tag.replace(/^tag:yaml\.org,2002:/, "!!")}, which would change how the value is read (or be dropped silently); tenant and stack files hold plain values: remove the tag${tag === "tag:yaml.org,2002:binary" ? " (write the text itself)" : ""}` })),
+  ];
+  if (marked.length > 0) return { problems: marked };
   if (shape.depth > MAX_NESTING) return problem(`nests values more than ${MAX_NESTING} levels deep; no field of a tenant or stack file is that deep, so flatten it`);
   let value: unknown;
   try {
@@ -116,25 +125,36 @@ function syntaxProblems(doc: ParsedDocument, text: string, file: string): Proble
   });
 }
 
+/** Explicit tags that only say what the value already is (`!!str 1.30`); any other tag is refused. */
+const PLAIN_TAGS = ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`);
+
 /** Whether the document uses anchors or aliases, and how deep its collections nest (walked without recursion). */
-function inspect(doc: ParsedDocument): { alias: boolean; depth: number } {
+function inspect(doc: ParsedDocument): { alias: boolean; depth: number; protoKeys: number[]; tags: { tag: string; offset: number }[] } {
   let depth = 0;
+  const protoKeys: number[] = [];
+  const tags: { tag: string; offset: number }[] = [];
   const stack: { node: unknown; level: number }[] = [{ node: doc.contents, level: 0 }];
   while (stack.length > 0) {
     const { node, level } = stack.pop()!;
-    if (isAlias(node)) return { alias: true, depth };
+    if (isAlias(node)) return { alias: true, depth, protoKeys, tags };
     if (isPair(node)) {
+      if (isScalar(node.key) && node.key.value === "__proto__") protoKeys.push(node.key.range?.[0] ?? 0);
       stack.push({ node: node.key, level }, { node: node.value, level });
-    } else if (isCollection(node)) {
-      if (node.anchor) return { alias: true, depth };
+      continue;
+    }
+    if ((isCollection(node) || isScalar(node)) && node.tag !== undefined && !PLAIN_TAGS.includes(node.tag)) tags.push({ tag: node.tag, offset: node.range?.[0] ?? 0 });
+    if (isCollection(node)) {
+      if (node.anchor) return { alias: true, depth, protoKeys, tags };
       depth = Math.max(depth, level + 1);
-      if (depth > MAX_NESTING) return { alias: false, depth };
+      if (depth > MAX_NESTING) return { alias: false, depth, protoKeys, tags };
       for (const item of node.items) stack.push({ node: item, level: level + 1 });
     } else if (isScalar(node) && node.anchor) {
-      return { alias: true, depth };
+      return { alias: true, depth, protoKeys, tags };
     }
   }
-  return { alias: false, depth };
+  protoKeys.sort((a, b) => a - b);
+  tags.sort((a, b) => a.offset - b.offset);
+  return { alias: false, depth, protoKeys, tags };
 }
 
 /** The mapping key written at a position, so a duplicate-key problem can name the field. */

@@ -18,11 +18,17 @@ export const providerUrn = (ref: string) => ref.slice(0, ref.lastIndexOf("::"));
  * sorted, as the fleet files are written). A tenant's committed file is taken as it is.
  */
 export function manifestsFrom(registrations: Registration[]): Manifests {
-  const objects: Record<string, Record<string, K8sObject[]>> = {};
-  const committed: Record<string, Record<string, string>> = {};
+  // Keyed by cluster and tenant names, which are user input: Maps, never plain objects, so a
+  // tenant named `constructor` or `toString` is a tenant and not Object.prototype's member.
+  const objects = new Map<string, Map<string, K8sObject[]>>();
+  const committed = new Map<string, Map<string, string>>();
+  const inner = <V>(m: Map<string, Map<string, V>>, key: string) => m.get(key) ?? m.set(key, new Map()).get(key)!;
   const add = (cluster: string, o: K8sObject) => {
     const owner = o.metadata?.labels?.[TENANT_LABEL] ?? "platform";
-    ((objects[cluster] ??= {})[owner] ??= []).push(o);
+    const owners = inner(objects, cluster);
+    const list = owners.get(owner);
+    if (list) list.push(o);
+    else owners.set(owner, [o]);
   };
   const clusterOfProvider = providerClusters(registrations);
   for (const r of registrations) {
@@ -32,7 +38,7 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
         if (!cluster || file.endsWith("kustomization.yaml") || typeof content !== "string") continue;
         const tenant = /^tenants\/[^/]+\/([^/]+)\/objects\.yaml$/.exec(file)?.[1];
         if (tenant) {
-          (committed[cluster] ??= {})[tenant] = content;
+          inner(committed, cluster).set(tenant, content);
           continue;
         }
         for (const doc of parseAllDocuments(content)) {
@@ -52,18 +58,15 @@ export function manifestsFrom(registrations: Registration[]): Manifests {
     const { apiVersion, kind, metadata, ...rest } = r.inputs as K8sObject;
     add(cluster, { apiVersion, kind, metadata, ...rest });
   }
-  const out: Manifests = {};
-  for (const cluster of new Set([...Object.keys(objects), ...Object.keys(committed)])) {
-    const owners = new Set([...Object.keys(objects[cluster] ?? {}), ...Object.keys(committed[cluster] ?? {})]);
-    out[cluster] = Object.fromEntries(
-      [...owners].map((owner) => {
-        const own = objects[cluster]?.[owner] ?? [];
-        const parts = [committed[cluster]?.[owner], own.length ? toYaml(own, true) : undefined].filter((p): p is string => p !== undefined);
-        return [owner, parts.join("---\n")];
-      }),
-    );
-  }
-  return out;
+  // Object.fromEntries defines own properties, whatever the key (`__proto__` included).
+  return Object.fromEntries([...new Set([...objects.keys(), ...committed.keys()])].map((cluster) => {
+    const owners = new Set([...(objects.get(cluster)?.keys() ?? []), ...(committed.get(cluster)?.keys() ?? [])]);
+    return [cluster, Object.fromEntries([...owners].map((owner) => {
+      const own = objects.get(cluster)?.get(owner) ?? [];
+      const parts = [committed.get(cluster)?.get(owner), own.length ? toYaml(own, true) : undefined].filter((p): p is string => p !== undefined);
+      return [owner, parts.join("---\n")];
+    }))];
+  }));
 }
 
 /** Maps a Kubernetes provider's URN to the cluster component that made it. */

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
 import { loadProject } from "../lib/project";
+import { TENANT_LIST_LIMITS } from "../lib/tenant-schema";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES } from "../lib/yaml-file";
 import { CHECK_CONTEXT, ROOT, tempDir, tempProject, writeFiles, writeKubeconfig } from "./helpers/fixtures";
@@ -106,6 +107,9 @@ function generatedCases(): Case[] {
     ]),
     stackCase("huge-file (generated)", hugeStack, [`Pulumi.dev.yaml: is ${hugeStack.length} bytes; files are limited to ${MAX_FILE_BYTES} bytes`]),
     stackCase("latin-1-bytes (generated)", latin1Stack, ["Pulumi.dev.yaml: is not valid UTF-8 text; save it as UTF-8"]),
+    tenantCase("ecr-20000-repositories (generated)", tenantDir({ "app-a.yaml": `${VALID_TENANT}ecr:\n${Array.from({ length: 20000 }, (_, i) => `  - r${i}\n`).join("")}` }), [
+      `tenants/app-a.yaml: ecr: lists 20000 ECR repositories; a tenant may list at most ${TENANT_LIST_LIMITS.ecr}`,
+    ]),
     ...fileKindCases(),
   ];
 }

@@ -10,9 +10,12 @@ import { closest } from "../lib/issues";
 import { loadProject } from "../lib/project";
 import { stackSchema } from "../lib/stack-schema";
 import { parseCidr } from "../lib/network";
+import { FLEET_COMMIT_TYPE } from "../lib/fleet-commit";
+import { TENANT_LABEL } from "../lib/objects/meta";
+import { manifestsFrom } from "../plan/manifests";
 import { AWS_REGIONS, EKS_KUBERNETES_VERSIONS, knownNamespaces } from "../lib/stack-rules";
 import { isIgnoredEntry } from "../lib/tenant-folder";
-import { tenantSchema } from "../lib/tenant-schema";
+import { TENANT_LIST_LIMITS, tenantSchema } from "../lib/tenant-schema";
 import { loadTenants } from "../lib/tenants";
 import { MAX_FILE_BYTES, MAX_NESTING, parseYamlMapping } from "../lib/yaml-file";
 import { CHECK_CONTEXT, loadTenantFiles, minimalTenant, projectProblems, ROOT, tempDir, tempProject, tenantFrom, withEnv, writeKubeconfig } from "./helpers/fixtures";
@@ -297,3 +300,126 @@ describe("hostile input cannot hang the plan or grow memory without end", () => 
     for (const l of lines) assert.match(l, /: unknown field; allowed fields here: /);
   });
 });
+
+describe("names that are also Object.prototype members", () => {
+  it("a tenant or cluster named constructor, toString or __proto__ is a name, not an object member", () => {
+    const objects = (owner: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    ${TENANT_LABEL}: ${owner}\n`;
+    const manifests = manifestsFrom([{
+      type: FLEET_COMMIT_TYPE, name: "fleet", urn: "urn:x", custom: true, dependsOn: [],
+      inputs: { files: {
+        "tenants/constructor/toString/objects.yaml": "kind: A\n",
+        "tenants/constructor/constructor/objects.yaml": "kind: B\n",
+        "clusters/constructor/x.yaml": objects("hasOwnProperty"),
+        "clusters/__proto__/x.yaml": objects("__proto__"),
+      } },
+    }]);
+    assert.deepEqual(Object.keys(manifests).sort(), ["__proto__", "constructor"]);
+    assert.deepEqual(Object.keys(manifests.constructor).sort(), ["constructor", "hasOwnProperty", "toString"]);
+    assert.equal(manifests.constructor.toString, "kind: A\n");
+    assert.match(Object.getOwnPropertyDescriptor(manifests, "__proto__")!.value.__proto__, /kind: ConfigMap/);
+  });
+
+  it("a valid tenant named constructor loads", () => {
+    const { lines, tenants } = loadTenantFiles({ "constructor.yaml": stringify(minimalTenant("constructor")), "tostring.yaml": stringify(minimalTenant("tostring")) });
+    assert.deepEqual(lines, []);
+    assert.equal(tenants.length, 2);
+  });
+});
+
+describe("list sizes", () => {
+  it("every list of a tenant file is capped, and the message names the limit", () => {
+    const many = (n: number, f: (i: number) => unknown) => Array.from({ length: n }, (_, i) => f(i));
+    const cases: [string, unknown, string][] = [
+      ["ecr", many(20000, (i) => `r${i}`), `ecr: lists 20000 ECR repositories; a tenant may list at most ${TENANT_LIST_LIMITS.ecr}`],
+      ["owners", many(21, (i) => `team-${i}`), `owners: lists 21 owners; a tenant may list at most ${TENANT_LIST_LIMITS.owners}`],
+      ["stages", many(20000, () => "dev"), `stages: lists 20000 stages; a tenant may list at most ${TENANT_LIST_LIMITS.stages}`],
+      ["hosts", many(51, (i) => `h${i}.acme.example`), `hosts: lists 51 hosts; a tenant may list at most ${TENANT_LIST_LIMITS.hosts}`],
+      ["helmRepositories", many(51, (i) => ({ name: `r${i}`, url: "https://charts.example.com" })), `helmRepositories: lists 51 Helm repositories; a tenant may list at most ${TENANT_LIST_LIMITS.helmRepositories}`],
+    ];
+    for (const [field, value, expected] of cases) {
+      const started = Date.now();
+      const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), [field]: value }) });
+      assert.equal(lines.length, 1, lines.slice(0, 3).join("\n"));
+      assert.ok(lines[0].includes(expected), lines[0]);
+      assert.ok(Date.now() - started < 5000, `${field} took ${Date.now() - started} ms`);
+    }
+    const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), source: { repository: "acme/app-a", sharedWith: many(21, (i) => `t${i}`) } }) });
+    assert.ok(lines.some((l) => l.includes(`source.sharedWith: lists 21 tenants; a tenant may list at most ${TENANT_LIST_LIMITS.sharedWith}`)), lines.join("\n"));
+  });
+
+  it("a stage, owner or host listed twice, and a tenant sharing with itself, are refused", () => {
+    const { lines } = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["dev", "dev"], owners: ["team-a", "team-a"], source: { repository: "acme/app-a", sharedWith: ["app-a"] } }) });
+    assert.deepEqual(lines, [
+      'tenants/app-a.yaml: stages[1] ("dev"): is also stages[0]; list it once',
+      'tenants/app-a.yaml: owners[1] ("team-a"): is also owners[0]; list it once',
+      'tenants/app-a.yaml: source.sharedWith[0] ("app-a"): is this tenant itself; list the other tenants that use the same repository',
+    ]);
+  });
+});
+
+describe("branch names by git check-ref-format --branch", () => {
+  it("a leading '-', HEAD and more than 255 characters are refused with the rule and a fix", () => {
+    const branch = (b: string) => loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), source: { repository: "acme/app-a", branch: b } }) }).lines;
+    assert.deepEqual(branch("-main"), ['tenants/app-a.yaml: source.branch ("-main"): starts with "-", which git refuses for a branch name (git check-ref-format --branch: it would read as an option); remove the leading "-"']);
+    assert.deepEqual(branch("HEAD"), ['tenants/app-a.yaml: source.branch ("HEAD"): is HEAD, which git reserves for the current commit and refuses as a branch name; name the branch itself, e.g. "main"']);
+    const long = branch("a".repeat(3000));
+    assert.equal(long.length, 1);
+    assert.match(long[0], /^tenants\/app-a\.yaml: source\.branch \("a{60}…", 3000 characters\): is longer than 255 characters/);
+    for (const ok of ["main", "release/1.2", "a".repeat(255), "feature-HEAD", "head"]) assert.deepEqual(branch(ok), [], ok);
+  });
+});
+
+describe("YAML a tenant or stack file may not use", () => {
+  it("a __proto__ key anywhere is refused at its line and column", () => {
+    const text = `${stringify(minimalTenant("app-a"))}overrides:\n  __proto__: { quota: { cpu: "999", memory: 1Gi } }\n`;
+    assert.deepEqual(parseYamlMapping(text, "app-a.yaml").problems.map(formatProblem), [
+      'app-a.yaml: line 10, column 3: has a key "__proto__", which no tenant or stack file has and JavaScript would read as the object\'s prototype; remove it',
+    ]);
+  });
+
+  it("custom and binary tags are refused at their line and column; tags that only restate the type are not", () => {
+    const lines = parseYamlMapping("name: !vault app-a\nquota: { memory: !!binary MWdp }\nx: !!str 1.30\n", "f.yaml").problems.map(formatProblem);
+    assert.deepEqual(lines, [
+      "f.yaml: line 1, column 14: uses the YAML tag !vault, which would change how the value is read (or be dropped silently); tenant and stack files hold plain values: remove the tag",
+      "f.yaml: line 2, column 27: uses the YAML tag !!binary, which would change how the value is read (or be dropped silently); tenant and stack files hold plain values: remove the tag (write the text itself)",
+    ]);
+  });
+});
+
+describe("add-on namespaces, memory amounts, lookalike characters and a stack file that did not load", () => {
+  it("a tenant named after an add-on namespace is refused; so is Sealed Secrets in one", () => {
+    assertOne(loadTenantFiles({ "external-dns.yaml": stringify(minimalTenant("external-dns")) }).lines, /^tenants\/external-dns\.yaml: name \("external-dns"\): is reserved for the platform \(.*external-dns/);
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": `${shippedDev}  platform:sealedSecrets:\n    namespace: external-dns\n`.replace(/  platform:sealedSecrets:\n    chartVersion: "2.18.1"\n    controllerVersion: "0.36.0"\n/, "") }), stack: "dev" });
+    assertOne(lines, /^Pulumi\.dev\.yaml: platform:sealedSecrets\.namespace \("external-dns"\): is the namespace of a shared add-on/);
+  });
+
+  it("memory in milli-bytes or below 1Mi is refused with the amount meant; an infinite number is named as such", () => {
+    const quota = (memory: string | number, extra: Record<string, unknown> = {}) => loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), quota: { cpu: "1", memory, ...extra } }) }).lines;
+    assert.deepEqual(quota("512m"), ['tenants/app-a.yaml: quota.memory ("512m"): is in thousandths of a byte (the suffix m is milli); did you mean "512Mi"?']);
+    assert.deepEqual(quota(4), ['tenants/app-a.yaml: quota.memory (4): is less than 1Mi (4 bytes), too little memory or storage for anything; write a unit: did you mean "4Gi"?']);
+    assert.deepEqual(quota("1Mi"), []);
+    const pods = loadTenantFiles({ "app-a.yaml": `${stringify(minimalTenant("app-a")).replace('memory: 1Gi', 'memory: 1Gi\n  pods: 1e400')}` }).lines;
+    assert.deepEqual(pods, ["tenants/app-a.yaml: quota.pods (Infinity): must be a number, not a number too large to hold (YAML reads it as infinity)"]);
+  });
+
+  it("a name or stage with a Cyrillic lookalike or a zero-width space names the character", () => {
+    const stage = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["d\u0435v"] }) }).lines;
+    assertProblem(stage, 'tenants/app-a.yaml: stages[0] ("d\u0435v"): is not a known stage (it contains U+0435, "\u0435"');
+    const namespace = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), namespace: "app-a\u200b" }) }).lines;
+    assertProblem(namespace, "tenants/app-a.yaml: namespace (", "it contains U+200B, an invisible character at position 6");
+  });
+
+  it("a stack file that is empty adds no 'not a known stage' problem to every tenant", () => {
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": "", "tenants/app-a.yaml": stringify({ ...minimalTenant("app-a"), stages: ["dev"] }) }), stack: "dev" });
+    assert.deepEqual(lines, ["Pulumi.dev.yaml: is empty; a tenant or stack file holds one YAML mapping"]);
+  });
+});
+
+function assertOne(lines: string[], pattern: RegExp): void {
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0], pattern);
+}
+
+function assertProblem(lines: string[], prefix: string, ...fragments: string[]): void {
+  assert.ok(lines.some((l) => l.startsWith(prefix) && fragments.every((f) => l.includes(f))), `no ${prefix} ${fragments.join(" ")} in\n${lines.join("\n")}`);
+}

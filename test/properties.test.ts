@@ -40,14 +40,23 @@ const quantity: fc.Arbitrary<string | number> = fc.oneof(
   fc.integer({ min: 1, max: 64 }),
 );
 
+/** Every form of an amount of memory people write (at least 1Mi, never in milli-bytes). */
+const memory: fc.Arbitrary<string | number> = fc.oneof(
+  fc.tuple(fc.integer({ min: 2, max: 100_000 }), fc.constantFrom("M", "G", "Mi", "Gi", "Ti")).map(([n, u]) => `${n}${u}`),
+  fc.tuple(fc.integer({ min: 2, max: 1000 }), fc.constantFrom("k", "Ki")).map(([n, u]) => `${n * 1024}${u}`),
+  fc.tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 999 })).map(([a, b]) => `${a}.${b}Gi`),
+  fc.tuple(fc.integer({ min: 2, max: 9 }), fc.constantFrom("e6", "E9")).map(([n, e]) => `${n}${e}`),
+  fc.integer({ min: 2 ** 20, max: 2 ** 40 }),
+);
+
 const duration = fc.constantFrom("30s", "1m", "5m", "1h", "1h30m", "90s", "2m30s", "10s", "0.5h");
 const branch = fc.constantFrom("main", "develop", "release/v1", "gitops", "feature-x", "v1.2");
 const repoPath = fc.constantFrom("./", "./overlays/{stage}", "./deploy", "clusters/{stage}/apps", "./k8s", "{stage}");
 const repository = fc.tuple(dnsLabel(39), dnsLabel(40)).map(([o, n]) => `${o}/${n}`);
 
-const quota = fc.record({ cpu: quantity, memory: quantity, pods: fc.integer({ min: 1, max: 500 }) }, { requiredKeys: ["cpu", "memory"] });
+const quota = fc.record({ cpu: quantity, memory: memory, pods: fc.integer({ min: 1, max: 500 }) }, { requiredKeys: ["cpu", "memory"] });
 const limits = fc.record(
-  { defaultCpu: quantity, defaultMemory: quantity, defaultRequestCpu: quantity, defaultRequestMemory: quantity },
+  { defaultCpu: quantity, defaultMemory: memory, defaultRequestCpu: quantity, defaultRequestMemory: memory },
   { requiredKeys: ["defaultCpu", "defaultMemory"] },
 );
 

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { formatProblem, isValidationError, ValidationError } from "../lib/errors";
+import { credentialsIn, redactCredentials } from "../lib/issues";
 import { loadProject } from "../lib/project";
 import { SYSTEM_NAMESPACES } from "../lib/objects/meta";
 import { loadTenants } from "../lib/tenants";
@@ -691,7 +692,8 @@ describe("stack configuration validation (Pulumi.<stack>.yaml)", () => {
   });
 
   it("per-tenant secret keys for Slack webhooks and commit-status tokens are allowed beside the schema; one token for all tenants is not", () => {
-    const lines = devProblems((s) => `${s}  platform:slackWebhook-app-a:\n    secure: AAABAC==\n  platform:githubStatusToken-sock-shop:\n    secure: AAABAD==\n`);
+    const stack = `${shippedDev}  platform:slackWebhook-app-a:\n    secure: AAABAC==\n  platform:githubStatusToken-sock-shop:\n    secure: AAABAD==\n`;
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack, "tenants/app-a.yaml": tenantFile("app-a"), "tenants/sock-shop.yaml": tenantFile("sock-shop") }), stack: "dev" });
     assertProblems(lines, []);
     const shared = devProblems((s) => `${s}  platform:githubStatusToken:\n    secure: AAABAD==\n`);
     assert.equal(shared.length, 1, shared.join("\n"));
@@ -832,10 +834,12 @@ describe("the deployer role (who runs pulumi up)", () => {
 
 describe("secrets where they do not belong are refused, and never repeated", () => {
   const SECRET = "s3cr3t-do-not-echo";
+  /** The shipped dev stack with config lines appended. */
+  const devWith = (lines: string) => `${fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")}${lines}`;
 
   it("a Helm repository URL with credentials is refused without repeating them", () => {
     const lines = loadTenantFiles({ "app-a.yaml": stringify({ ...minimalTenant("app-a"), helmRepositories: [{ name: "private", url: `https://bot:${SECRET}@charts.acme.example/` }] }) }).lines;
-    assert.deepEqual(lines, ["tenants/app-a.yaml: helmRepositories[0].url: holds credentials (user:password@); every team can read tenant files, so remove them from the URL and rotate them (they are in Git history)"]);
+    assert.deepEqual(lines, ["tenants/app-a.yaml: helmRepositories[0].url: holds credentials (user:password@ in the URL), and every team can read this file; remove them from the URL (a private chart repository's credentials go in a secret, set by the platform team with pulumi config set --secret, never in a tenant file), and rotate them: they are in Git history"]);
   });
 
   it("a Slack webhook URL where the channel name goes is refused without repeating it, with the config command", () => {
@@ -847,11 +851,68 @@ describe("secrets where they do not belong are refused, and never repeated", () 
 
   it("plain-text secrets in a stack file are refused without repeating them, with the --secret command", () => {
     const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": `${dev}  github:token: ghp_${SECRET}\n  platform:slackWebhook-app-a: https://hooks.slack.com/services/${SECRET}\n` }), stack: "dev" });
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": `${dev}  github:token: ghp_${SECRET}\n  platform:slackWebhook-app-a: https://hooks.slack.com/services/${SECRET}\n`, "tenants/app-a.yaml": tenantFile("app-a") }), stack: "dev" });
     assert.deepEqual(lines, [
       "Pulumi.dev.yaml: github:token: is a secret written in plain text; remove it from Pulumi.dev.yaml and run: pulumi config set --secret github:token <value> (then rotate it: it is in Git history)",
       "Pulumi.dev.yaml: platform:slackWebhook-app-a: is a secret written in plain text; remove it from Pulumi.dev.yaml and run: pulumi config set --secret platform:slackWebhook-app-a <value> (then rotate it: it is in Git history)",
     ]);
+  });
+
+  it("no message repeats a credential, whatever rule made it", () => {
+    for (const [text, redacted] of [
+      ["https://admin:hunter2@charts.acme.example/x", "https://[credentials removed]@charts.acme.example/x"],
+      ["https://x-access-token:ghp_abcdefghijklmnop@github.com/acme/app.git", "https://[credentials removed]@github.com/acme/app.git"],
+      ["https://charts.acme.example/?access_token=glpat-abcdefghij&x=1", "https://charts.acme.example/?access_token=[credentials removed]&x=1"],
+      ["https://h.example/?password=pw", "https://h.example/?password=[credentials removed]"],
+      ["xoxb-123-456-AbCdEf", "[credentials removed]"],
+      ["ghp_abcdefghijklmnop", "[credentials removed]"],
+    ]) {
+      assert.equal(redactCredentials(text), redacted);
+      assert.ok(credentialsIn(text), text);
+      const line = formatProblem({ file: "f.yaml", field: "x", value: text, message: `is wrong: ${text}` });
+      assert.ok(!line.includes(text.replace(/^.*?(hunter2|ghp_\w+|glpat-\w+|pw$|xoxb-\S+)$/, "$1")), line);
+    }
+    for (const plain of ["ssh://git@github.com", "ssh://git@github.example.com:2222", "fluxcdbot@users.noreply.github.com", "https://charts.acme.example/stable?version=1", "oci://ghcr.io/acme/charts"]) {
+      assert.equal(credentialsIn(plain), undefined, plain);
+      assert.equal(redactCredentials(plain), plain);
+    }
+  });
+
+  it("a repository URL with a token, a token in a Helm URL's query and a Slack token as channel are refused without repeating them", () => {
+    const lines = loadTenantFiles({ "app-a.yaml": stringify({
+      ...minimalTenant("app-a"),
+      source: { repository: `https://x-access-token:ghp_${SECRET}@github.com/acme/app-a.git` },
+      helmRepositories: [{ name: "private", url: `https://charts.acme.example/stable?access_token=${SECRET}` }],
+      notifications: { slack: { channel: `xoxb-1234-5678-${SECRET}` } },
+    }) }).lines;
+    assert.equal(lines.length, 3, lines.join("\n"));
+    assertProblem(lines, "tenants/app-a.yaml: source.repository: holds credentials (user:password@ in the URL)", "owner/name", "rotate them");
+    assertProblem(lines, "tenants/app-a.yaml: helmRepositories[0].url: holds credentials (a token in the URL's query)", "pulumi config set --secret");
+    assertProblem(lines, "tenants/app-a.yaml: notifications.slack.channel: is a Slack token, not a channel", "pulumi config set --secret slackWebhook-<tenant>");
+    for (const l of lines) assert.doesNotMatch(l, new RegExp(SECRET));
+  });
+
+  it("credentials in platform:gitHost URLs are refused; ssh://git@ is the only user allowed", () => {
+    const stack = (gitHost: string) => devWith(`  platform:gitHost:\n${gitHost}`);
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack(`    apiUrl: https://bot:${SECRET}@api.github.com/\n`) }), stack: "dev" });
+    assert.deepEqual(lines, ["Pulumi.dev.yaml: platform:gitHost.apiUrl: holds credentials (user:password@ in the URL), and every team can read this file; write the bare API URL; the token comes from the secret config key github:token: pulumi config set --secret github:token <token>, and rotate them: they are in Git history"]);
+    const ssh = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": stack(`    sshUrl: ssh://deploy:${SECRET}@git.acme.example\n    knownHosts: "git.acme.example ssh-ed25519 AAAA"\n`) }), stack: "dev" });
+    assert.equal(ssh.length, 1, ssh.join("\n"));
+    assert.match(ssh[0], /^Pulumi\.dev\.yaml: platform:gitHost\.sshUrl: holds credentials .*the only user an SSH URL may name is git@/);
+    assert.doesNotMatch(ssh[0], new RegExp(SECRET));
+  });
+
+  it("AWS keys in plain text, and a secret mapping without secure:, are refused like github:token", () => {
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": devWith(`  aws:accessKey: AKIA${SECRET}\n  aws:secretKey: ${SECRET}\n  aws:token: ${SECRET}\n  platform:slackWebhook-app-a:\n    value: ${SECRET}\n  platform:githubStatusToken-app-a:\n    secure: AAABAKx1cHVsdW1p\n`), "tenants/app-a.yaml": tenantFile("app-a") }), stack: "dev" });
+    assertProblems(lines, [
+      ...["aws:accessKey", "aws:secretKey", "aws:token"].map((k) => `Pulumi.dev.yaml: ${k}: is a secret written in plain text; remove it from Pulumi.dev.yaml and run: pulumi config set --secret ${k} <value> (then rotate it: it is in Git history)`),
+      "Pulumi.dev.yaml: platform:slackWebhook-app-a: is a secret written as a mapping without secure:, which Pulumi does not encrypt; remove it from Pulumi.dev.yaml and run: pulumi config set --secret platform:slackWebhook-app-a <value> (then rotate it: it is in Git history)",
+    ]);
+  });
+
+  it("a secret config key of a tenant that does not exist is refused naming the key", () => {
+    const lines = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": devWith("  platform:slackWebhook-appa:\n    secure: AAABAKx1cHVsdW1p\n"), "tenants/app-a.yaml": tenantFile("app-a") }), stack: "dev" });
+    assert.deepEqual(lines, ["Pulumi.dev.yaml: platform:slackWebhook-appa: is the secret of tenant \"appa\", but no tenant file declares that name (probably a typo: did you mean slackWebhook-app-a?); set it under the tenant's name with pulumi config set --secret slackWebhook-<tenant> <value>, and remove this one with pulumi config rm platform:slackWebhook-appa"]);
   });
 });
 

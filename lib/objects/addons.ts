@@ -20,6 +20,9 @@ export const ADDON_SERVICE_ACCOUNTS = {
   ebsCsiController: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
 } as const;
 
+/** Namespaces the shared add-ons run in: the platform's, never a tenant's or the Sealed Secrets controller's. */
+export const ADDON_NAMESPACES: string[] = [...new Set(Object.values(ADDON_SERVICE_ACCOUNTS).map((a) => a.namespace))];
+
 export const ALB_INGRESS_CLASS = "alb";
 export const DEFAULT_STORAGE_CLASS = "gp3";
 

@@ -5,6 +5,7 @@ import { formatProblem, isValidationError, type Problem } from "../../lib/errors
 import { scansEcr } from "../../lib/objects/image";
 import { clusterContexts, type ClusterContext, type ResolvedValues } from "../../lib/objects/context";
 import { names, type K8sObject } from "../../lib/objects/meta";
+import { ADDON_NAMESPACES } from "../../lib/objects/addons";
 import { usesWebhook } from "../../lib/objects/notifications";
 import { tenantObjects } from "../../lib/objects/tenant";
 import { loadProject } from "../../lib/project";
@@ -19,7 +20,7 @@ export const ROOT = path.join(__dirname, "..", "..");
 /** What `loadProject` passes for the shipped stacks: stages dev and prod, the default platform namespaces. */
 export const CHECK_CONTEXT: TenantCheckContext = {
   knownStages: ["dev", "prod"],
-  reservedNamespaces: [...SYSTEM_NAMESPACES, "sealed-secrets", "ingress-nginx"],
+  reservedNamespaces: [...new Set([...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, "sealed-secrets", "ingress-nginx"])],
 };
 
 let scratchRoot: string | undefined;
