@@ -61,12 +61,15 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     // Pulumi passes only the keys it understood; a misspelt namespace is visible in the file alone.
     problems.push(...stackFileKeyProblems(opts.projectDir, opts.stack));
   }
+  // A tenants folder outside the project is never read (a hostile path could name any folder).
+  const outside = tenantsDirOutside(opts.projectDir, opts.stack);
+  problems.push(...outside);
   // A stack file that is missing or unreadable has already been reported; validating the nothing it
   // yielded would add a "required" problem per field, burying the one that matters.
   const stack = raw === undefined ? undefined : parseStackConfig(raw, file, problems);
   const tenantsDir = opts.tenantsDir ?? path.resolve(opts.projectDir, stack?.tenantsDir ?? "tenants");
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
-  const loaded = loadTenants(tenantsDir, {
+  const loaded = outside.length > 0 ? { problems: [], tenants: [] } : loadTenants(tenantsDir, {
     knownStages: stack && !knownStages.includes(stack.stage) ? [...knownStages, stack.stage].sort() : knownStages,
     reservedNamespaces: [...new Set([...SYSTEM_NAMESPACES, ...ADDON_NAMESPACES, stack?.sealedSecrets.namespace ?? "sealed-secrets", stack?.ingressNamespace ?? "ingress-nginx"])],
     // A stack file that did not load declares no stage: judging tenants' stages without it would
@@ -80,6 +83,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants), ...checkReceivers(stack, file));
     problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
     problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));
+    problems.push(...clustersOfOtherStacks(opts.projectDir, opts.stack, stack, file));
   }
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
@@ -217,6 +221,33 @@ function stackFileKeyProblems(projectDir: string, stack: string): Problem[] {
   if (!fs.existsSync(full)) return [];
   const parsed = readYamlMapping(full, file);
   return parsed.value ? checkStackFileKeys(parsed.value as Record<string, unknown>, file) : [];
+}
+
+/**
+ * Stacks that share a fleet repository write `clusters/<name>` of it: a cluster name another
+ * stack already uses there would make two stacks overwrite one cluster's fleet folder.
+ */
+function clustersOfOtherStacks(projectDir: string, stackName: string, stack: StackConfig, file: string): Problem[] {
+  const repo = stack.fleet.repository.toLowerCase();
+  const problems: Problem[] = [];
+  for (const other of stacksOf(projectDir).filter((s) => s !== stackName)) {
+    const config = readStackFile(projectDir, other).config as { fleet?: { repository?: unknown }; clusters?: unknown } | undefined;
+    if (String(config?.fleet?.repository ?? "").toLowerCase() !== repo || !Array.isArray(config?.clusters)) continue;
+    const names = new Set((config.clusters as { name?: unknown }[]).map((c) => c?.name));
+    stack.clusters.forEach((c, i) => {
+      if (names.has(c.name)) problems.push({ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].name`, value: c.name, message: `is also a cluster of ${stackFileName(other)}, which syncs from the same fleet repository (${stack.fleet.repository}); both would write clusters/${c.name}, so give each cluster a name of its own` });
+    });
+  }
+  return problems;
+}
+
+/** `platform:tenantsDir` as the stack file writes it: a folder of this project, so a pull request shows every tenant file. */
+function tenantsDirOutside(projectDir: string, stackName: string): Problem[] {
+  const dir = readStackFile(projectDir, stackName).config?.tenantsDir;
+  if (typeof dir !== "string") return [];
+  const relative = path.relative(projectDir, path.resolve(projectDir, dir));
+  if (!path.isAbsolute(dir) && relative !== "" && !relative.startsWith("..")) return [];
+  return [{ file: stackFileName(stackName), field: `${CONFIG_NAMESPACE}:tenantsDir`, value: dir, message: "is not a folder inside this project; tenant files must be reviewed in this repository's pull requests, so use a relative path such as \"tenants\"" }];
 }
 
 /** Every stack of the project: the `<name>` of each `Pulumi.<name>.yaml`. */

@@ -77,29 +77,25 @@ export const vpcCidr = z.string().superRefine((v, ctx) => {
   }
 });
 
-/** A range allowed to reach a public EKS endpoint, e.g. an office network. */
-export const publicCidr = z.string().superRefine((v, ctx) => {
+/** A CIDR rule: parsed, network-aligned, then `check` (a message when the range is wrong for its use). */
+const cidrRule = (example: string, check: (c: Cidr) => string | undefined) => z.string().superRefine((v, ctx) => {
   const c = parseCidr(v);
-  if (!c) ctx.addIssue({ code: "custom", message: "not an IPv4 CIDR, e.g. \"203.0.113.0/24\" (or \"0.0.0.0/0\" for any address)" });
-  else {
-    const misaligned = alignment(c, v);
-    if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
-  }
+  const problem = !c ? `not an IPv4 CIDR, e.g. ${example}` : alignment(c, v) ?? check(c);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
+
+/** A range allowed to reach a public EKS endpoint, e.g. an office network. */
+export const publicCidr = cidrRule('"203.0.113.0/24" (or "0.0.0.0/0" for any address)', (c) => (isPrivate(c)
+  ? "is a private range, and EKS refuses private ranges for the public endpoint (they never arrive there); reach the cluster from inside its VPC through the private endpoint, or name the public addresses your traffic leaves from"
+  : undefined));
 
 /**
  * A network CI's runner reaches private EKS endpoints from: inside a VPC or routed to it (peering,
  * Transit Gateway, VPN), so private; a public range cannot arrive at a private endpoint.
  */
-export const runnerCidr = z.string().superRefine((v, ctx) => {
-  const c = parseCidr(v);
-  if (!c) ctx.addIssue({ code: "custom", message: "not an IPv4 CIDR, e.g. \"10.50.0.0/24\" (the runner's subnet)" });
-  else {
-    const misaligned = alignment(c, v);
-    if (misaligned) ctx.addIssue({ code: "custom", message: misaligned });
-    else if (!isPrivate(c)) ctx.addIssue({ code: "custom", message: "is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): a runner reaches a private endpoint only from inside the VPC or a network routed to it; name the runner's subnet, e.g. 10.50.0.0/24" });
-  }
-});
+export const runnerCidr = cidrRule('"10.50.0.0/24" (the runner\'s subnet)', (c) => (isPrivate(c)
+  ? undefined
+  : "is not a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): a runner reaches a private endpoint only from inside the VPC or a network routed to it; name the runner's subnet, e.g. 10.50.0.0/24"));
 
 // ---- Endpoint and node groups (refinements of one cluster) --------------------------------------
 
@@ -191,13 +187,61 @@ export function checkStack(stack: StackConfig, file: string, projectDir: string)
   if (stack.ingressNamespace === "flux-system") {
     problems.push({ file, field: `${CONFIG_NAMESPACE}:ingressNamespace`, value: stack.ingressNamespace, message: "is Flux's namespace; name the namespace your ingress controller runs in, e.g. \"ingress-nginx\"" });
   }
-  problems.push(...checkFluxVersion(stack, file), ...checkCiReach(stack, file));
+  problems.push(...checkFluxVersion(stack, file), ...checkCiReach(stack, file), ...checkClusterNames(stack, file), ...checkPartitions(stack, file));
   for (const { c, i } of clusters) {
     if (!("existing" in c)) continue;
     problems.push(...(c.existing.kubeconfig !== undefined
       ? checkKubeconfig(c.existing, `${CONFIG_NAMESPACE}:clusters[${i}].existing.kubeconfig`, file, projectDir)
       : checkDefaultKubeconfig(c.existing.context, `${CONFIG_NAMESPACE}:clusters[${i}].existing.context`, file)));
   }
+  return problems;
+}
+
+/**
+ * Names that must not meet: a node group's resources are named `<cluster>-<group>`, so cluster
+ * `dev` with group `a-b` and cluster `dev-a` with group `b` would register one name twice (a
+ * failed `up`, not a plan); two clusters with one receiver host would take each other's webhooks.
+ */
+function checkClusterNames(stack: StackConfig, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  stack.clusters.forEach((c, i) => {
+    if (!("nodeGroups" in c)) return;
+    c.nodeGroups.forEach((g, j) => {
+      const field = `${CONFIG_NAMESPACE}:clusters[${i}].nodeGroups[${j}].name`;
+      const name = `${c.name}-${g.name}`;
+      const other = seen.get(name);
+      if (other) problems.push({ file, field, value: g.name, message: `makes the resource name ${name}, as ${other} does; rename one node group` });
+      else seen.set(name, field);
+    });
+  });
+  const hosts = new Map<string, number>();
+  stack.clusters.forEach((c, i) => {
+    if (!c.receiver) return;
+    const other = hosts.get(c.receiver.host);
+    if (other !== undefined) problems.push({ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].receiver.host`, value: c.receiver.host, message: `is also the receiver host of cluster ${stack.clusters[other].name}; GitHub would call one of them for both, so give each cluster its own host` });
+    else hosts.set(c.receiver.host, i);
+  });
+  return problems;
+}
+
+/** The AWS partition of a region (`aws-cn` for China, `aws-us-gov` for GovCloud): role ARNs name it. */
+const partitionOf = (region: string) => (region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws");
+
+/** IAM roles live in one partition: a role of another partition cannot be used in the cluster's region. */
+function checkPartitions(stack: StackConfig, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const arnPartition = (arn: string) => arn.split(":")[1];
+  stack.clusters.forEach((c, i) => {
+    if (!("region" in c)) return;
+    const partition = partitionOf(c.region);
+    const wrong = (arn: string | undefined) => arn !== undefined && arnPartition(arn) !== partition;
+    const message = (arn: string) => `is a role of partition ${arnPartition(arn)}, but cluster ${c.name} is in ${c.region} (partition ${partition}); use arn:${partition}:iam::…`;
+    if (wrong(stack.deployerRoleArn)) problems.push({ file, field: `${CONFIG_NAMESPACE}:deployerRoleArn`, value: stack.deployerRoleArn, message: message(stack.deployerRoleArn!) });
+    c.adminRoleArns.forEach((arn, j) => {
+      if (wrong(arn)) problems.push({ file, field: `${CONFIG_NAMESPACE}:clusters[${i}].adminRoleArns[${j}]`, value: arn, message: message(arn) });
+    });
+  });
   return problems;
 }
 

@@ -57,6 +57,9 @@ const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
   z.array(element).max(max, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a stack may list at most ${max}` });
 
+/** An IngressClass name: a DNS subdomain (Kubernetes object names). */
+const ingressClass = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "not an IngressClass name (lower-case letters, digits, '-' and '.'), e.g. \"alb\" or \"nginx\"" }).max(253);
+
 const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, {
   error: "not an IAM role ARN; expected arn:aws:iam::<12-digit account>:role/<name>",
 });
@@ -67,7 +70,7 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]
  */
 const receiver = strict({
   host: hostName.describe("Public host name of the receiver, e.g. flux-webhook.dev.acme.example"),
-  ingressClassName: z.string().min(1).optional().describe("Ingress class that serves it; @default platform:ingressClassName"),
+  ingressClassName: ingressClass.optional().describe("Ingress class that serves it; @default platform:ingressClassName"),
   tls: z.union([
     strict({ secretName: dnsLabel.describe("TLS Secret in flux-system for the host (e.g. issued by cert-manager)") }),
     strict({ certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, { error: "not an ACM certificate ARN" }).describe("ACM certificate the AWS load balancer serves") }),
@@ -111,7 +114,11 @@ const eksCluster = strict({
     private: z.boolean().default(true),
     publicCidrs: capped(publicCidr, 40, "ranges (EKS allows 40)").optional(),
   }).superRefine(checkEndpoint).default({ public: true, private: true }),
-  adminRoleArns: capped(roleArn, 20, "roles").min(1, { error: "needs at least one role that administers the cluster" }),
+  adminRoleArns: capped(roleArn, 20, "roles").min(1, { error: "needs at least one role that administers the cluster" }).superRefine((arns, ctx) => {
+    arns.forEach((a, i) => {
+      if (arns.indexOf(a) !== i) ctx.addIssue({ code: "custom", path: [i], input: a, message: `is also adminRoleArns[${arns.indexOf(a)}]; EKS refuses a second access entry for one role (409), so list each role once` });
+    });
+  }),
   nodeGroups: capped(nodeGroup, 30, "node groups").min(1).superRefine(checkNodeGroupNames),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),
@@ -183,7 +190,7 @@ export const stackSchema = strict({
   }).describe("The fleet repository Flux syncs every cluster from, e.g. { repository: acme/eks-gitops-fleet }"),
   flux: strict({
     version: z.string().default(stackDefaults.fluxVersion).describe("Flux distribution version (semver range); @default 2.9.x"),
-    registry: z.string().default(stackDefaults.fluxRegistry),
+    registry: z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._-]+)*$/, { error: "not a container registry path, e.g. \"ghcr.io/fluxcd\" (no scheme, no spaces)" }).default(stackDefaults.fluxRegistry),
     operatorChartVersion: semverVersion.default(stackDefaults.fluxOperatorChartVersion).describe("Flux Operator chart (= operator) version; @default 0.58.0"),
     syncInterval: fluxDuration.default(stackDefaults.syncInterval),
   }).refine(operatorCanInstall, {
@@ -196,7 +203,7 @@ export const stackSchema = strict({
     syncInterval: stackDefaults.syncInterval,
   }),
   sealedSecrets: strict({
-    chartVersion: z.string().default(stackDefaults.sealedSecretsChartVersion),
+    chartVersion: semverVersion.default(stackDefaults.sealedSecretsChartVersion).describe("sealed-secrets chart version; @default 2.18.1"),
     controllerVersion: semverVersion.default(stackDefaults.sealedSecretsControllerVersion).describe("Controller image tag the chart runs; @default 0.36.0"),
     namespace: dnsLabel.default(stackDefaults.sealedSecretsNamespace),
     rotation: z.number().int().nonnegative().default(0).describe("Bump to replace the sealing key; @default 0"),
@@ -213,7 +220,7 @@ export const stackSchema = strict({
       .describe("Private networks the runner calls from (its subnet, inside a cluster's VPC or routed to it by peering, Transit Gateway or VPN): each may reach every EKS cluster's API on 443 (an ingress rule on the cluster's security group); @default none"),
   }).optional().describe("How CI reaches this stack's clusters; required when an EKS cluster's endpoint is private-only (a GitHub-hosted runner cannot reach it); @default a GitHub-hosted runner (ubuntu-latest)"),
   ingressNamespace: dnsLabel.default(stackDefaults.ingressNamespace).describe("Namespace of the ingress controller allowed into tenant namespaces"),
-  ingressClassName: z.string().min(1).default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
+  ingressClassName: ingressClass.default(stackDefaults.ingressClassName).describe("Ingress class that exposes the Flux webhook receiver; @default nginx"),
   tenantsDir: z.string().default("tenants"),
   dns: strict({
     zones: z.array(strict({

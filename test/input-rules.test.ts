@@ -90,9 +90,61 @@ describe("stack files: AWS, EKS and Flux facts", () => {
 
   it("two clusters of one stack left at the default VPC range overlap and are refused", () => {
     const cluster = shippedDev.slice(shippedDev.indexOf("    - name: dev-euw1"));
-    const twice = devWith((s) => (s + cluster.replace("dev-euw1", "dev-euw2")).replace(/      vpcCidr: .*\n/g, ""));
+    const twice = devWith((s) => (s + cluster.replaceAll("dev-euw1", "dev-euw2")).replace(/      vpcCidr: .*\n/g, ""));
     assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": twice }), stack: "dev" }), [
       'Pulumi.dev.yaml: platform:clusters[1].vpcCidr ("10.0.0.0/16"): overlaps 10.0.0.0/16, the VPC of cluster dev-euw1; give each cluster of a stack its own range (e.g. 10.20.0.0/16, 10.30.0.0/16) so their networks can be connected',
+    ]);
+  });
+
+  it("a second cluster whose node-group resource names meet the first's, or whose receiver host is the first's, is refused naming both", () => {
+    const cluster = shippedDev.slice(shippedDev.indexOf("    - name: dev-euw1"));
+    const sameGroupName = devWith((s) => s + cluster.replace("- name: dev-euw1", "- name: dev").replace("10.10.0.0/16", "10.11.0.0/16").replace("- name: general", "- name: euw1-general").replace("flux-webhook.dev-euw1", "flux-webhook.dev-x"));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": sameGroupName }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:clusters[1].nodeGroups[0].name ("euw1-general"): makes the resource name dev-euw1-general, as platform:clusters[0].nodeGroups[0].name does; rename one node group',
+    ]);
+    const sameHost = devWith((s) => s + cluster.replace("- name: dev-euw1", "- name: dev-euw2").replace("10.10.0.0/16", "10.11.0.0/16"));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": sameHost }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:clusters[1].receiver.host ("flux-webhook.dev-euw1.dev.acme.example"): is also the receiver host of cluster dev-euw1; GitHub would call one of them for both, so give each cluster its own host',
+    ]);
+  });
+
+  it("a cluster name another stack of the project uses on the same fleet repository is refused (both would write clusters/<name>)", () => {
+    const prod = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    const dev = devWith((s) => s.replace("- name: dev-euw1", "- name: prod-euw1").replace("flux-webhook.dev-euw1", "flux-webhook.dev-x"));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": dev, "Pulumi.prod.yaml": prod }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:clusters[0].name ("prod-euw1"): is also a cluster of Pulumi.prod.yaml, which syncs from the same fleet repository (acme/eks-gitops-fleet); both would write clusters/prod-euw1, so give each cluster a name of its own',
+    ]);
+    const ownFleet = dev.replace("repository: acme/eks-gitops-fleet", "repository: acme/dev-fleet");
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": ownFleet, "Pulumi.prod.yaml": prod }), stack: "dev" }), [], "another fleet repository: no clash");
+  });
+
+  it("publicCidrs are public ranges (EKS refuses private ones), admin roles are listed once, tenantsDir stays in the project", () => {
+    const edited = devWith((s) => s
+      .replace("        private: true\n", "        private: true\n        publicCidrs: [10.0.0.0/8, 203.0.113.0/24]\n")
+      .replace("        - arn:aws:iam::111122223333:role/platform-admin\n", "        - arn:aws:iam::111122223333:role/platform-admin\n        - arn:aws:iam::111122223333:role/platform-admin\n")
+      .replace("  platform:delivery: gitops\n", "  platform:delivery: gitops\n  platform:tenantsDir: ../other-repo/tenants\n"));
+    const problems = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" });
+    for (const expected of [
+      'Pulumi.dev.yaml: platform:clusters[0].endpoint.publicCidrs[0] ("10.0.0.0/8"): is a private range, and EKS refuses private ranges for the public endpoint (they never arrive there); reach the cluster from inside its VPC through the private endpoint, or name the public addresses your traffic leaves from',
+      'Pulumi.dev.yaml: platform:clusters[0].adminRoleArns[1] ("arn:aws:iam::111122223333:role/platform-admin"): is also adminRoleArns[0]; EKS refuses a second access entry for one role (409), so list each role once',
+      'Pulumi.dev.yaml: platform:tenantsDir ("../other-repo/tenants"): is not a folder inside this project; tenant files must be reviewed in this repository\'s pull requests, so use a relative path such as "tenants"',
+    ]) assert.ok(problems.includes(expected), `missing:\n${expected}\nin:\n${problems.join("\n")}`);
+  });
+
+  it("ingress class names, chart versions and the Flux registry have their formats", () => {
+    const edited = devWith((s) => s
+      .replace("  platform:ingressClassName: alb\n", "  platform:ingressClassName: AWS ALB\n")
+      .replace('    chartVersion: "2.18.1"', "    chartVersion: latest")
+      .replace('    version: "2.9.x"', '    version: "2.9.x"\n    registry: "https://docker.io/evil fluxcd"'));
+    const problems = projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" });
+    const fields = problems.map((p) => /^Pulumi\.dev\.yaml: (\S+) /.exec(p)?.[1]).sort();
+    assert.deepEqual(fields, ["platform:flux.registry", "platform:ingressClassName", "platform:sealedSecrets.chartVersion"], problems.join("\n"));
+  });
+
+  it("a role of another partition than a cluster's region is refused", () => {
+    const edited = devWith((s) => s.replace("        - arn:aws:iam::111122223333:role/platform-admin\n", "        - arn:aws-cn:iam::111122223333:role/platform-admin\n"));
+    assert.deepEqual(projectProblems({ projectDir: tempProject({ "Pulumi.dev.yaml": edited }), stack: "dev" }), [
+      'Pulumi.dev.yaml: platform:clusters[0].adminRoleArns[0] ("arn:aws-cn:iam::111122223333:role/platform-admin"): is a role of partition aws-cn, but cluster dev-euw1 is in eu-west-1 (partition aws); use arn:aws:iam::…',
     ]);
   });
 
