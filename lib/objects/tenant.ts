@@ -208,7 +208,9 @@ export function gitSync(t: StageTenant, ctx: ClusterContext): K8sObject[] {
         path: t.source.path,
         prune: true,
         serviceAccountName: names.reconciler(t.name),
-        targetNamespace: t.namespace,
+        // No targetNamespace: it would silently rewrite an object meant for another namespace into
+        // this one; without it such an object is refused as Forbidden and the team sees why. Teams
+        // set their namespace (`namespace:` in their kustomization.yaml, or on each object).
         patches: reconcilerPatches(t),
       },
     },

@@ -196,15 +196,19 @@ describe("the GitOps loop on real Flux controllers and a real Git server", () =>
     assert.equal(getObject("clusterrolebinding", "app-a-escalate"), undefined);
   });
 
-  it("an object a tenant commits for another namespace lands in its own namespace, never in the other", async function () {
+  it("a tenant commit adding an object in another namespace is refused as Forbidden and nothing of it is created", async function () {
     this.timeout(180_000);
     const foreign = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: planted, namespace: flask }\ndata: { x: y }\n";
-    const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/planted.yaml": foreign }, "app: plant a ConfigMap in flask");
+    admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/planted.yaml": foreign }, "app: plant a ConfigMap in flask");
     nudge("gitrepository", "app-a", "app-a");
-    await readyAt("kustomization", "app-a", "app-a", sha, 120);
-    // The tenant Kustomization's targetNamespace rewrites every namespaced object into the tenant's namespace.
-    assert.ok(getObject("configmap", "planted", "app-a"), "rewritten into app-a");
+    const message = await eventually("the tenant Kustomization's verdict", () => {
+      const r = readyOf("kustomization", "app-a", "app-a");
+      return r?.status === "False" && /forbidden/i.test(r.message ?? "") ? r.message : undefined;
+    }, 120, statusOf("kustomization", "app-a", "app-a"));
+    console.log(`      refused: ${message!.slice(0, 160)}…`);
+    assert.match(message!, /is forbidden: User "system:serviceaccount:app-a:app-a-reconciler" cannot .* in the namespace "flask"/);
     assert.equal(getObject("configmap", "planted", "flask"), undefined, "nothing in flask");
+    assert.equal(getObject("configmap", "planted", "app-a"), undefined, "nor rewritten into app-a");
   });
 
   it("a tenant Kustomization naming a source in another namespace is refused", async function () {
@@ -294,10 +298,10 @@ function tenantsInFleet(fleet: Record<string, string>): [string, string][] {
     });
 }
 
-/** A small app in the layout the tenant file names (`./overlays/{stage}`). */
+/** A small app in the layout the tenant file names (`./overlays/{stage}`), each object naming its namespace. */
 function appFiles(namespace: string): Record<string, string> {
   const dir = namespace === "flask" ? "k8s" : "overlays/dev";
-  return {
+  const files: Record<string, string> = {
     [`${dir}/deployment.yaml`]: `apiVersion: apps/v1
 kind: Deployment
 metadata: { name: web }
@@ -314,18 +318,19 @@ spec:
     [`${dir}/service.yaml`]: "apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { selector: { app: web }, ports: [{ port: 80 }] }\n",
     [`${dir}/configmap.yaml`]: "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web }\ndata: { greeting: hello }\n",
   };
+  return Object.fromEntries(Object.entries(files).map(([f, y]) => [f, y.replace(/metadata: \{ name: web \}/, `metadata: { name: web, namespace: ${namespace} }`)]));
 }
 
 const TEAM_FLUX_OBJECTS = `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
-metadata: { name: web-chart }
+metadata: { name: web-chart, namespace: app-a }
 spec:
   interval: 10m
   chart: { spec: { chart: podinfo, sourceRef: { kind: HelmRepository, name: podinfo } } }
 ---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
-metadata: { name: nested }
+metadata: { name: nested, namespace: app-a }
 spec:
   interval: 10m
   path: ./nested
@@ -338,7 +343,7 @@ const NESTED_CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: nes
 
 const ESCALATE = `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata: { name: escalate }
+metadata: { name: escalate, namespace: app-a }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin }
 subjects: [{ kind: ServiceAccount, name: default, namespace: app-a }]
 ---
@@ -351,7 +356,7 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: app-a }]
 
 const CROSS_NAMESPACE = `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
-metadata: { name: steal-fleet }
+metadata: { name: steal-fleet, namespace: app-a }
 spec:
   interval: 10m
   path: ./
