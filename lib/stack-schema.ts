@@ -82,9 +82,9 @@ const nodeGroup = strict({
   name: dnsLabel,
   instanceTypes: capped(z.string().regex(/^[a-z0-9-]+\.[a-z0-9-]+$/, { error: "not an EC2 instance type, e.g. \"m6i.large\"" }), 20, "instance types").min(1),
   minSize: z.number().int().nonnegative(),
-  maxSize: z.number().int().positive(),
+  maxSize: z.number().int().positive().max(450, { error: "is above 450, the most nodes an EKS managed node group holds (service quota); add another node group" }),
   desiredSize: z.number().int().nonnegative(),
-  diskSizeGiB: z.number().int().min(20).default(50).describe("Root volume size in GiB; @default 50"),
+  diskSizeGiB: z.number().int().min(20).max(16384, { error: "is above 16384 GiB, the largest EBS volume" }).default(50).describe("Root volume size in GiB; @default 50"),
   capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
 }).refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
   error: "needs minSize <= desiredSize <= maxSize",
