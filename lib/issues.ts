@@ -1,3 +1,4 @@
+import { pathKey } from "./yaml-file";
 import type { z } from "zod";
 import type { Problem } from "./errors";
 
@@ -6,11 +7,15 @@ import type { Problem } from "./errors";
  * sentence saying what is wrong and what would be right. Zod's own wording ("Invalid input") is
  * replaced wherever the schema did not already give a message.
  */
-export function problemsFromIssues(issues: z.core.$ZodIssue[], file: string, input: unknown, schema: z.ZodType, prefix: string[] = []): Problem[] {
-  return issues.flatMap((issue) => problemsFromIssue(issue, file, input, schema, prefix));
+/**
+ * Problems from zod's issues. `sources` (from the YAML file, see `ParsedYaml.sources`) holds how
+ * numbers and booleans were written, so a hint quotes `1.30`, not the 1.3 YAML read.
+ */
+export function problemsFromIssues(issues: z.core.$ZodIssue[], file: string, input: unknown, schema: z.ZodType, prefix: string[] = [], sources?: Map<string, string>): Problem[] {
+  return issues.flatMap((issue) => problemsFromIssue(issue, file, input, schema, prefix, sources));
 }
 
-function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown, schema: z.ZodType, prefix: string[]): Problem[] {
+function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown, schema: z.ZodType, prefix: string[], sources?: Map<string, string>): Problem[] {
   const path = [...prefix, ...issue.path.map(String)];
   // A rule that found a credential marks its issue secret: the value is then never repeated.
   const secret = (issue as { params?: { secret?: boolean } }).params?.secret === true;
@@ -26,7 +31,7 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
       });
     case "invalid_union": {
       const branch = bestBranch(issue.errors);
-      if (branch) return problemsFromIssues(branch, file, input, schema, path);
+      if (branch) return problemsFromIssues(branch, file, input, schema, path, sources);
       if (issue.message !== "Invalid input") return [at(issue.message)];
       if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
       const expected = scalarAlternatives(issue.errors);
@@ -34,7 +39,7 @@ function problemsFromIssue(issue: z.core.$ZodIssue, file: string, input: unknown
     }
     case "invalid_type":
       if (value === undefined) return [at(`is required${describeAt(schema, path)}`)];
-      return [at(issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}, not ${kindOf(value)}${quoteHint(issue.expected, value)}` : issue.message)];
+      return [at(issue.message.startsWith("Invalid input") ? `must be ${article(issue.expected)}, not ${kindOf(value)}${quoteHint(issue.expected, value, sources?.get(pathKey(path)))}` : issue.message)];
     case "invalid_value":
       return [at(`must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`)];
     case "too_small":
@@ -91,9 +96,10 @@ export function valueAt(input: unknown, path: (string | number)[]): unknown {
  * YAML reads an unquoted `1.30` as the number 1.3 and `yes`/`on` (YAML 1.1) or `true` as booleans:
  * where text was meant, the fix is quotes.
  */
-function quoteHint(expected: string, value: unknown): string {
+function quoteHint(expected: string, value: unknown, written?: string): string {
   if (expected !== "string" || (typeof value !== "number" && typeof value !== "boolean")) return "";
-  return `; quote it, e.g. "${String(value)}" (unquoted, YAML reads it as a ${typeof value}${typeof value === "number" ? ", and 1.30 as 1.3" : ""})`;
+  const as = written !== undefined ? `, ${written} as ${String(value)}` : typeof value === "number" ? ", and 1.30 as 1.3" : "";
+  return `; quote it, e.g. "${written ?? String(value)}" (unquoted, YAML reads it as a ${typeof value}${as})`;
 }
 
 function kindOf(v: unknown): string {

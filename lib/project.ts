@@ -6,7 +6,7 @@ import { isExisting, stackSchema, type StackConfig } from "./stack-schema";
 import { SYSTEM_NAMESPACES } from "./objects/meta";
 import { ADDON_NAMESPACES } from "./objects/addons";
 import { loadTenants, type Tenant } from "./tenants";
-import { readYamlMapping } from "./yaml-file";
+import { pathKey, readYamlMapping } from "./yaml-file";
 import { checkHosts, checkImageAutomation, checkReceivers } from "./stage-rules";
 import { checkQuotaCapacity } from "./capacity";
 import { checkStack, checkStackFileKeys, CONFIG_NAMESPACE } from "./stack-rules";
@@ -52,11 +52,13 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   const file = stackFileName(opts.stack);
   const knownStages = declaredStages(opts.projectDir);
   let raw = opts.config;
+  let sources: Map<string, string> | undefined;
   const problems: Problem[] = [];
   if (raw === undefined) {
     const read = readStackFile(opts.projectDir, opts.stack);
     problems.push(...read.problems);
     raw = read.config;
+    sources = read.sources;
   } else {
     // Pulumi passes only the keys it understood; a misspelt namespace is visible in the file alone.
     problems.push(...stackFileKeyProblems(opts.projectDir, opts.stack));
@@ -66,7 +68,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
   problems.push(...outside);
   // A stack file that is missing or unreadable has already been reported; validating the nothing it
   // yielded would add a "required" problem per field, burying the one that matters.
-  const stack = raw === undefined ? undefined : parseStackConfig(raw, file, problems);
+  const stack = raw === undefined ? undefined : parseStackConfig(raw, file, problems, sources);
   const tenantsDir = opts.tenantsDir ?? path.resolve(opts.projectDir, stack?.tenantsDir ?? "tenants");
   const display = path.relative(opts.projectDir, tenantsDir) || ".";
   const loaded = outside.length > 0 ? { problems: [], tenants: [] } : loadTenants(tenantsDir, {
@@ -104,7 +106,7 @@ function secretsOfNoTenant(keys: string[], tenants: Tenant[], file: string): Pro
   });
 }
 
-function parseStackConfig(raw: Record<string, unknown>, file: string, problems: Problem[]): StackConfig | undefined {
+function parseStackConfig(raw: Record<string, unknown>, file: string, problems: Problem[], sources?: Map<string, string>): StackConfig | undefined {
   const input = Object.fromEntries(Object.entries(raw).filter(([k]) => !isSecretKey(k) && k !== "githubStatusToken"));
   if ("githubStatusToken" in raw) {
     problems.push({ file, field: `${CONFIG_NAMESPACE}:githubStatusToken`, message: "one commit-status token for every tenant would be sealed into every namespace that uses it; set one per tenant: pulumi config set --secret githubStatusToken-<tenant> <token of that tenant's repository>" });
@@ -114,7 +116,7 @@ function parseStackConfig(raw: Record<string, unknown>, file: string, problems: 
     problems.push(...checkClusters(result.data, file));
     return result.data;
   }
-  const prefixed = problemsFromIssues(result.error.issues, file, input, stackSchema).map((p) => ({
+  const prefixed = problemsFromIssues(result.error.issues, file, input, stackSchema, [], sources).map((p) => ({
     ...p,
     field: p.field ? `${CONFIG_NAMESPACE}:${p.field}` : p.field,
   }));
@@ -191,7 +193,7 @@ function checkRepositories(stack: StackConfig, stackFile: string, tenants: Tenan
 }
 
 /** Reads the `platform:` keys of `Pulumi.<stack>.yaml` the way Pulumi presents them to a program. */
-export function readStackFile(projectDir: string, stack: string): { config?: Record<string, unknown>; problems: Problem[] } {
+export function readStackFile(projectDir: string, stack: string): { config?: Record<string, unknown>; problems: Problem[]; sources?: Map<string, string> } {
   const file = stackFileName(stack);
   const full = path.join(projectDir, file);
   if (!fs.existsSync(full)) {
@@ -205,7 +207,13 @@ export function readStackFile(projectDir: string, stack: string): { config?: Rec
   // A secret written in plain text is in Git for everyone who can read the repository. Its value
   // is never repeated here.
   const plain = Object.entries(config).filter(([k, v]) => ((SECRET_PROVIDER_KEYS.includes(k) || /^github:token-/.test(k)) || (k.startsWith(prefix) && isSecretKey(k.slice(prefix.length)))) && !isEncrypted(v));
+  // How numbers were written, by their path under `platform:` (as the config is validated).
+  const sources = new Map([...(parsed.sources ?? [])].flatMap(([key, written]) => {
+    const [top, name, ...rest] = key.split("\u0000");
+    return top === "config" && name?.startsWith(prefix) ? [[pathKey([name.slice(prefix.length), ...rest]), written] as [string, string]] : [];
+  }));
   return {
+    sources,
     config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])),
     problems: [
       ...checkStackFileKeys(parsed.value as Record<string, unknown>, file),

@@ -84,7 +84,7 @@ function checkFile(f: string, full: string, display: string, ctx: TenantCheckCon
   if (parsed.value === undefined) return { problems: parsed.problems };
   const result = tenantSchema.safeParse(parsed.value);
   if (!result.success) {
-    return { problems: [...parsed.problems, ...problemsFromIssues(result.error.issues, display, parsed.value, tenantSchema)] };
+    return { problems: [...parsed.problems, ...problemsFromIssues(result.error.issues, display, parsed.value, tenantSchema, [], parsed.sources)] };
   }
   const tenant: Tenant = {
     ...result.data,

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { isAlias, isCollection, isPair, isScalar, parseAllDocuments } from "yaml";
+import { isAlias, isCollection, isPair, isScalar, isSeq, parseAllDocuments } from "yaml";
 import type { Problem } from "./errors";
 
 /** Tenant and stack files are small; anything bigger is a mistake (or an attack on the parser). */
@@ -19,7 +19,15 @@ type ParsedDocument = Extract<ReturnType<typeof parseAllDocuments>, unknown[]>[n
 export interface ParsedYaml {
   value?: unknown;
   problems: Problem[];
+  /**
+   * How numbers and booleans were written where YAML reads them differently (`1.30` read as 1.3),
+   * by field path (`pathKey`), so a message can quote what the user wrote.
+   */
+  sources?: Map<string, string>;
 }
+
+/** The key of a field path in `ParsedYaml.sources`. */
+export const pathKey = (path: readonly (string | number)[]) => path.map(String).join("\u0000");
 
 /**
  * Reads one YAML file that must hold exactly one mapping. Every way a file can be unusable
@@ -101,7 +109,7 @@ export function parseYamlMapping(text: string, displayName: string): ParsedYaml 
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return problem(`holds ${Array.isArray(value) ? "a list" : `a ${value === null ? "null" : typeof value}`}; it must be a mapping of fields such as "name:"`);
   }
-  return { value, problems: [] };
+  return { value, problems: [], sources: shape.sources };
 }
 
 /**
@@ -129,32 +137,45 @@ function syntaxProblems(doc: ParsedDocument, text: string, file: string): Proble
 const PLAIN_TAGS = ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`);
 
 /** Whether the document uses anchors or aliases, and how deep its collections nest (walked without recursion). */
-function inspect(doc: ParsedDocument): { alias: boolean; depth: number; protoKeys: number[]; tags: { tag: string; offset: number }[] } {
+/** A node of the walk in `inspect`, with the field it is the value of and the entry above it. */
+interface WalkEntry { node: unknown; level: number; up?: WalkEntry; field?: string; isKey?: boolean }
+
+function inspect(doc: ParsedDocument): { alias: boolean; depth: number; protoKeys: number[]; tags: { tag: string; offset: number }[]; sources: Map<string, string> } {
   let depth = 0;
   const protoKeys: number[] = [];
   const tags: { tag: string; offset: number }[] = [];
-  const stack: { node: unknown; level: number }[] = [{ node: doc.contents, level: 0 }];
+  const sources = new Map<string, string>();
+  const stack: WalkEntry[] = [{ node: doc.contents, level: 0 }];
   while (stack.length > 0) {
-    const { node, level } = stack.pop()!;
-    if (isAlias(node)) return { alias: true, depth, protoKeys, tags };
+    const entry = stack.pop()!;
+    const { node, level } = entry;
+    if (isAlias(node)) return { alias: true, depth, protoKeys, tags, sources };
     if (isPair(node)) {
       if (isScalar(node.key) && node.key.value === "__proto__") protoKeys.push(node.key.range?.[0] ?? 0);
-      stack.push({ node: node.key, level }, { node: node.value, level });
+      const field = isScalar(node.key) ? String(node.key.value) : undefined;
+      stack.push({ node: node.key, level, isKey: true }, { node: node.value, level, up: entry, field });
       continue;
+    }
+    if (isScalar(node) && !entry.isKey && (typeof node.value === "number" || typeof node.value === "boolean") && node.source !== undefined && node.source !== String(node.value)) {
+      const path: string[] = [];
+      for (let e: WalkEntry | undefined = entry; e; e = e.up) if (e.field !== undefined) path.unshift(e.field);
+      sources.set(pathKey(path), node.source);
     }
     if ((isCollection(node) || isScalar(node)) && node.tag !== undefined && !PLAIN_TAGS.includes(node.tag)) tags.push({ tag: node.tag, offset: node.range?.[0] ?? 0 });
     if (isCollection(node)) {
-      if (node.anchor) return { alias: true, depth, protoKeys, tags };
+      if (node.anchor) return { alias: true, depth, protoKeys, tags, sources };
       depth = Math.max(depth, level + 1);
-      if (depth > MAX_NESTING) return { alias: false, depth, protoKeys, tags };
-      for (const item of node.items) stack.push({ node: item, level: level + 1 });
+      if (depth > MAX_NESTING) return { alias: false, depth, protoKeys, tags, sources };
+      // Sequence items are fields by index; mapping items are pairs, whose values carry their key.
+      const sequence = isSeq(node);
+      node.items.forEach((item, i) => stack.push(sequence ? { node: item, level: level + 1, up: entry, field: String(i) } : { node: item, level: level + 1, up: entry }));
     } else if (isScalar(node) && node.anchor) {
-      return { alias: true, depth, protoKeys, tags };
+      return { alias: true, depth, protoKeys, tags, sources };
     }
   }
   protoKeys.sort((a, b) => a - b);
   tags.sort((a, b) => a.offset - b.offset);
-  return { alias: false, depth, protoKeys, tags };
+  return { alias: false, depth, protoKeys, tags, sources };
 }
 
 /** The mapping key written at a position, so a duplicate-key problem can name the field. */
