@@ -42,6 +42,15 @@ async function readyAt(kind: string, name: string, namespace: string, sha: strin
   return (Date.now() - start) / 1000;
 }
 
+/** Waits until a Flux Kustomization has tried `sha` and failed as Forbidden; its message (a verdict on an earlier commit does not count). */
+async function forbiddenAt(name: string, namespace: string, sha: string): Promise<string> {
+  return eventually(`${namespace}/${name}'s verdict on ${sha.slice(0, 7)}`, () => {
+    const s = getObject<Status & { status?: { lastAttemptedRevision?: string } }>("kustomization", name, namespace)?.status;
+    const ready = s?.conditions?.find((c) => c.type === "Ready");
+    return (s?.lastAttemptedRevision ?? "").endsWith(sha) && ready?.status === "False" && /forbidden/i.test(ready.message ?? "") ? ready.message : undefined;
+  }, 120, statusOf("kustomization", name, namespace));
+}
+
 /** Asks Flux to reconcile now, as `flux reconcile` does. */
 const nudge = (kind: string, name: string, namespace: string) =>
   kubectl(["annotate", "--overwrite", kind, name, "-n", namespace, `reconcile.fluxcd.io/requestedAt=${Date.now()}`]);
@@ -184,12 +193,9 @@ describe("the GitOps loop on real Flux controllers and a real Git server", () =>
 
   it("a tenant commit adding a RoleBinding or a cluster-scoped object is refused as Forbidden and nothing of it is created", async function () {
     this.timeout(180_000);
-    admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/escalate.yaml": ESCALATE }, "app: try to escalate");
+    const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/escalate.yaml": ESCALATE }, "app: try to escalate");
     nudge("gitrepository", "app-a", "app-a");
-    const message = await eventually("the tenant Kustomization's verdict", () => {
-      const r = readyOf("kustomization", "app-a", "app-a");
-      return r?.status === "False" && /forbidden/i.test(r.message ?? "") ? r.message : undefined;
-    }, 120, statusOf("kustomization", "app-a", "app-a"));
+    const message = await forbiddenAt("app-a", "app-a", sha);
     console.log(`      refused: ${message!.slice(0, 160)}…`);
     assert.match(message!, /is forbidden: User "system:serviceaccount:app-a:app-a-reconciler" cannot/);
     assert.equal(getObject("rolebinding", "escalate", "app-a"), undefined);
@@ -199,12 +205,9 @@ describe("the GitOps loop on real Flux controllers and a real Git server", () =>
   it("a tenant commit adding an object in another namespace is refused as Forbidden and nothing of it is created", async function () {
     this.timeout(180_000);
     const foreign = "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: planted, namespace: flask }\ndata: { x: y }\n";
-    admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/planted.yaml": foreign }, "app: plant a ConfigMap in flask");
+    const sha = admin.push("acme/eks-gitops-app-a", { ...appFiles("app-a"), "overlays/dev/planted.yaml": foreign }, "app: plant a ConfigMap in flask");
     nudge("gitrepository", "app-a", "app-a");
-    const message = await eventually("the tenant Kustomization's verdict", () => {
-      const r = readyOf("kustomization", "app-a", "app-a");
-      return r?.status === "False" && /forbidden/i.test(r.message ?? "") ? r.message : undefined;
-    }, 120, statusOf("kustomization", "app-a", "app-a"));
+    const message = await forbiddenAt("app-a", "app-a", sha);
     console.log(`      refused: ${message!.slice(0, 160)}…`);
     assert.match(message!, /is forbidden: User "system:serviceaccount:app-a:app-a-reconciler" cannot .* in the namespace "flask"/);
     assert.equal(getObject("configmap", "planted", "flask"), undefined, "nothing in flask");
