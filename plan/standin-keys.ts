@@ -38,6 +38,8 @@ export const STANDIN_SEALING_KEY_PEM = fs.readFileSync(path.join(__dirname, "sta
 
 /** ASN.1 PKCS#8 header for an Ed25519 private key (RFC 8410); the 32-byte seed follows it. */
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+/** ASN.1 SubjectPublicKeyInfo header for an Ed25519 public key (RFC 8410); the 32-byte key follows it. */
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 /** Order of the P-256 group; a private scalar must lie in [1, n - 1]. */
 const P256_ORDER = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
 const P256_SCALAR_BYTES = 32;
@@ -80,15 +82,18 @@ export function ed25519FromSeed(seed: Buffer): TlsPrivateKeyOutputs {
   if (seed.length !== 32) {
     throw new Error(`an Ed25519 seed is 32 bytes, got ${seed.length}`);
   }
-  const privateKey = crypto.createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const pkcs8Der = Buffer.concat([ED25519_PKCS8_PREFIX, seed]);
+  const privateKey = crypto.createPrivateKey({ key: pkcs8Der, format: "der", type: "pkcs8" });
   const rawPublic = jwkField(privateKey.export({ format: "jwk" }), "x");
-  const pkcs8 = exportPem(privateKey, "pkcs8");
+  // Both DER forms are a fixed prefix and the raw key (RFC 8410), so the PEMs are written directly:
+  // exporting them through OpenSSL cost a plan of thousands of deploy keys seconds.
+  const pkcs8 = pemBlock("PRIVATE KEY", pkcs8Der);
   return keyOutputs("ED25519", privateKey, pkcs8, {
     type: "ssh-ed25519",
     publicWire: Buffer.concat([sshString("ssh-ed25519"), sshString(rawPublic)]),
     // OpenSSH stores the Ed25519 private key as seed || public key.
     privateFields: [sshString(rawPublic), sshString(Buffer.concat([seed, rawPublic]))],
-  });
+  }, { pkcs8, publicKeyPem: pemBlock("PUBLIC KEY", Buffer.concat([ED25519_SPKI_PREFIX, rawPublic])) });
 }
 
 /**
@@ -134,13 +139,14 @@ function keyOutputs(
   privateKey: crypto.KeyObject,
   privateKeyPem: string,
   ssh: SshKeyParts,
+  known: { pkcs8?: string; publicKeyPem?: string } = {},
 ): TlsPrivateKeyOutputs {
   return {
     algorithm,
     privateKeyPem,
-    privateKeyPemPkcs8: exportPem(privateKey, "pkcs8"),
+    privateKeyPemPkcs8: known.pkcs8 ?? exportPem(privateKey, "pkcs8"),
     privateKeyOpenssh: opensshPrivateKey(ssh),
-    publicKeyPem: crypto.createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString(),
+    publicKeyPem: known.publicKeyPem ?? crypto.createPublicKey(privateKey).export({ type: "spki", format: "pem" }).toString(),
     publicKeyOpenssh: `${ssh.type} ${ssh.publicWire.toString("base64")}\n`,
     publicKeyFingerprintSha256: sha256Fingerprint(ssh.publicWire),
     publicKeyFingerprintMd5: md5Fingerprint(ssh.publicWire),
