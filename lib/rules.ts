@@ -17,6 +17,13 @@ export function withoutCredentials(fix: string, abort = true) {
   });
 }
 
+/**
+ * A list of at most `max` entries of a tenant or stack file (their lists are short; thousands of
+ * entries are a mistake, and each could become resources); the message names the count and the limit.
+ */
+export const capped = <T extends z.ZodType>(element: T, max: number, what: string, whose: "tenant" | "stack", advice = "") =>
+  z.array(element).max(max, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a ${whose} may list at most ${max}${advice}` });
+
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const dnsLabel = z

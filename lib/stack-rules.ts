@@ -117,13 +117,25 @@ export function checkEndpoint(e: Endpoint, ctx: z.RefinementCtx): void {
   }
 }
 
-/** Node group names are unique within a cluster (EKS refuses a second group of one name). */
-export function checkNodeGroupNames(groups: { name: string }[], ctx: z.RefinementCtx): void {
-  const names = groups.map((g) => g.name);
-  names.forEach((n, i) => {
-    if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path: [i, "name"], input: n, message: `is also nodeGroups[${names.indexOf(n)}].name; node group names must be unique within a cluster` });
-  });
+/**
+ * A refinement of a list whose entries must differ by `key`: each repeat is an issue at `path(i)`,
+ * its message naming the first entry.
+ */
+export function listedOnce<T>(key: (x: T) => string, path: (i: number) => (string | number)[], message: (first: number) => string) {
+  return (items: T[], ctx: z.RefinementCtx): void => {
+    const keys = items.map(key);
+    keys.forEach((k, i) => {
+      const first = keys.indexOf(k);
+      if (first !== i) ctx.addIssue({ code: "custom", path: path(i), input: k, message: message(first) });
+    });
+  };
 }
+
+/** Node group names are unique within a cluster (EKS refuses a second group of one name). */
+export const checkNodeGroupNames = listedOnce((g: { name: string }) => g.name, (i) => [i, "name"], (first) => `is also nodeGroups[${first}].name; node group names must be unique within a cluster`);
+
+/** An admin role listed twice would be a second access entry for it, which EKS refuses (409). */
+export const checkAdminRolesOnce = listedOnce((a: string) => a, (i) => [i], (first) => `is also adminRoleArns[${first}]; EKS refuses a second access entry for one role (409), so list each role once`);
 
 // ---- Flux ---------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import * as semver from "semver";
 import { z } from "zod";
-import { dnsLabel, withoutCredentials, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
-import { awsRegion, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, runnerCidr, vpcCidr } from "./stack-rules";
+import { capped as cappedList, dnsLabel, withoutCredentials, githubRepository, gitBranch, fluxDuration, hostName } from "./rules";
+import { awsRegion, checkAdminRolesOnce, checkEndpoint, checkNodeGroupNames, eksKubernetesVersion, publicCidr, runnerCidr, vpcCidr } from "./stack-rules";
 
 /**
  * The stack configuration under the `platform:` namespace of `Pulumi.<stack>.yaml`. Stages differ
@@ -53,9 +53,7 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 const strict = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);
 
-/** A list of at most `max` entries (a stack file's lists are short; thousands of entries are a mistake); the message names the limit. */
-const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
-  z.array(element).max(max, { error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a stack may list at most ${max}` });
+const capped = <T extends z.ZodType>(element: T, max: number, what: string) => cappedList(element, max, what, "stack");
 
 /** An IngressClass name: a DNS subdomain (Kubernetes object names). */
 const ingressClass = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "not an IngressClass name (lower-case letters, digits, '-' and '.'), e.g. \"alb\" or \"nginx\"" }).max(253);
@@ -114,11 +112,7 @@ const eksCluster = strict({
     private: z.boolean().default(true),
     publicCidrs: capped(publicCidr, 40, "ranges (EKS allows 40)").optional(),
   }).superRefine(checkEndpoint).default({ public: true, private: true }),
-  adminRoleArns: capped(roleArn, 20, "roles").min(1, { error: "needs at least one role that administers the cluster" }).superRefine((arns, ctx) => {
-    arns.forEach((a, i) => {
-      if (arns.indexOf(a) !== i) ctx.addIssue({ code: "custom", path: [i], input: a, message: `is also adminRoleArns[${arns.indexOf(a)}]; EKS refuses a second access entry for one role (409), so list each role once` });
-    });
-  }),
+  adminRoleArns: capped(roleArn, 20, "roles").min(1, { error: "needs at least one role that administers the cluster" }).superRefine(checkAdminRolesOnce),
   nodeGroups: capped(nodeGroup, 30, "node groups").min(1).superRefine(checkNodeGroupNames),
   deletionProtection: z.boolean().default(false).describe("EKS deletion protection and Pulumi protect on the cluster; @default false"),
   logTypes: z.array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"])).default(stackDefaults.logTypes as ["api"]),

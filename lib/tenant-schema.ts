@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { memoryQuantity, withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
+import { capped as cappedList, memoryQuantity, withoutCredentials, dnsLabel, fluxDuration, gitBranch, githubRepository, hostPattern, nonNegativeQuantity, podSecurityLevel, positiveQuantity, repoPath } from "./rules";
 
 /**
  * The tenant file: one YAML file per application team in `tenants/`. This schema is the single
@@ -42,11 +42,8 @@ export const TENANT_LIST_LIMITS = {
   overrides: 20,
 };
 
-/** A list of at most `max` entries; the message names the limit. */
 const capped = <T extends z.ZodType>(element: T, max: number, what: string) =>
-  z.array(element).max(max, {
-    error: (iss) => `lists ${Array.isArray(iss.input) ? iss.input.length : "too many"} ${what}; a tenant may list at most ${max} (more is a mistake, or several teams in one file): remove entries or split the tenant`,
-  });
+  cappedList(element, max, what, "tenant", " (more is a mistake, or several teams in one file): remove entries or split the tenant");
 
 const quota = strict({
   cpu: positiveQuantity.describe("CPU requests the namespace may hold in total, e.g. \"2\""),

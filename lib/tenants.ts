@@ -152,17 +152,19 @@ function checkEphemeral(file: string, at: string, quota: Tenant["quota"]): Probl
   return [{ file, field: `${at}quota.ephemeralStorage`, value: quota.ephemeralStorage, message: `is less than the ${EPHEMERAL_DEFAULTS.limit} of scratch space each container is given by default (the namespace's LimitRange), so no pod could start; raise it to at least ${EPHEMERAL_DEFAULTS.limit}` }];
 }
 
+/** Entries of a tenant's list that repeat an earlier one: a problem at `field(i)`, its message naming the first. */
+function repeats(t: Tenant, values: string[], field: (i: number) => string, message: (first: number) => string): Problem[] {
+  const first = firstIndexes(values);
+  return values.flatMap((v, i) => (first.get(v) !== i ? [{ file: t.file, field: field(i), value: v, message: message(first.get(v)!) }] : []));
+}
+
 /** A list entry that repeats an earlier one (a stage, owner or host listed twice). */
 function listedTwice(t: Tenant, field: string, values: string[]): Problem[] {
-  const first = firstIndexes(values);
-  return values.flatMap((v, i) => (first.get(v) !== i ? [{ file: t.file, field: `${field}[${i}]`, value: v, message: `is also ${field}[${first.get(v)}]; list it once` }] : []));
+  return repeats(t, values, (i) => `${field}[${i}]`, (first) => `is also ${field}[${first}]; list it once`);
 }
 
 function checkNames(names: string[], t: Tenant, field: string): Problem[] {
-  const first = firstIndexes(names);
-  return names.flatMap((n, i) =>
-    first.get(n) !== i ? [{ file: t.file, field: `${field}[${i}].name`, value: n, message: "is used twice; names must be unique" }] : [],
-  );
+  return repeats(t, names, (i) => `${field}[${i}].name`, () => "is used twice; names must be unique");
 }
 
 /** Where each value first occurs (a map, so that a list of thousands of entries is not checked in quadratic time). */
