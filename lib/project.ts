@@ -50,21 +50,23 @@ export const stackFileName = (stack: string) => `Pulumi.${stack}.yaml`;
  */
 export function loadProject(opts: { projectDir: string; stack: string; tenantsDir?: string; config?: Record<string, unknown> }): LoadedProject {
   const file = stackFileName(opts.stack);
-  const knownStages = declaredStages(opts.projectDir);
+  // Every stack file read once: the stages they declare, this stack's own, and the others' clusters.
+  const stackFiles = new Map(stacksOf(opts.projectDir).map((s) => [s, readStackFile(opts.projectDir, s)]));
+  const own = stackFiles.get(opts.stack) ?? readStackFile(opts.projectDir, opts.stack);
+  const knownStages = stagesOf([...stackFiles.values()]);
   let raw = opts.config;
   let sources: Map<string, string> | undefined;
   const problems: Problem[] = [];
   if (raw === undefined) {
-    const read = readStackFile(opts.projectDir, opts.stack);
-    problems.push(...read.problems);
-    raw = read.config;
-    sources = read.sources;
+    problems.push(...own.problems);
+    raw = own.config;
+    sources = own.sources;
   } else {
     // Pulumi passes only the keys it understood; a misspelt namespace is visible in the file alone.
     problems.push(...stackFileKeyProblems(opts.projectDir, opts.stack));
   }
   // A tenants folder outside the project is never read (a hostile path could name any folder).
-  const outside = tenantsDirOutside(opts.projectDir, opts.stack);
+  const outside = tenantsDirOutside(opts.projectDir, own.config?.tenantsDir, file);
   problems.push(...outside);
   // A stack file that is missing or unreadable has already been reported; validating the nothing it
   // yielded would add a "required" problem per field, burying the one that matters.
@@ -85,7 +87,7 @@ export function loadProject(opts: { projectDir: string; stack: string; tenantsDi
     problems.push(...checkImageAutomation(stack, file, loaded.tenants), ...checkHosts(stack, file, loaded.tenants), ...checkReceivers(stack, file));
     problems.push(...checkRepositories(stack, file, loaded.tenants), ...checkPrivileged(stack, file, loaded.tenants));
     problems.push(...checkStack(stack, file, opts.projectDir), ...checkQuotaCapacity(stack, file, loaded.tenants));
-    problems.push(...clustersOfOtherStacks(opts.projectDir, opts.stack, stack, file));
+    problems.push(...clustersOfOtherStacks(stackFiles, opts.stack, stack, file));
   }
   if (problems.length > 0 || !stack) throw new ValidationError(problems);
   return { stackName: opts.stack, stack, tenants: loaded.tenants, knownStages };
@@ -192,8 +194,11 @@ function checkRepositories(stack: StackConfig, stackFile: string, tenants: Tenan
   return problems;
 }
 
+/** A stack file as read: its `platform:` keys, its problems, and how its numbers were written. */
+interface StackFile { config?: Record<string, unknown>; problems: Problem[]; sources?: Map<string, string> }
+
 /** Reads the `platform:` keys of `Pulumi.<stack>.yaml` the way Pulumi presents them to a program. */
-export function readStackFile(projectDir: string, stack: string): { config?: Record<string, unknown>; problems: Problem[]; sources?: Map<string, string> } {
+export function readStackFile(projectDir: string, stack: string): StackFile {
   const file = stackFileName(stack);
   const full = path.join(projectDir, file);
   if (!fs.existsSync(full)) {
@@ -235,11 +240,11 @@ function stackFileKeyProblems(projectDir: string, stack: string): Problem[] {
  * Stacks that share a fleet repository write `clusters/<name>` of it: a cluster name another
  * stack already uses there would make two stacks overwrite one cluster's fleet folder.
  */
-function clustersOfOtherStacks(projectDir: string, stackName: string, stack: StackConfig, file: string): Problem[] {
+function clustersOfOtherStacks(stackFiles: Map<string, StackFile>, stackName: string, stack: StackConfig, file: string): Problem[] {
   const repo = stack.fleet.repository.toLowerCase();
   const problems: Problem[] = [];
-  for (const other of stacksOf(projectDir).filter((s) => s !== stackName)) {
-    const config = readStackFile(projectDir, other).config as { fleet?: { repository?: unknown }; clusters?: unknown } | undefined;
+  for (const [other, read] of [...stackFiles].filter(([s]) => s !== stackName)) {
+    const config = read.config as { fleet?: { repository?: unknown }; clusters?: unknown } | undefined;
     if (String(config?.fleet?.repository ?? "").toLowerCase() !== repo || !Array.isArray(config?.clusters)) continue;
     const names = new Set((config.clusters as { name?: unknown }[]).map((c) => c?.name));
     stack.clusters.forEach((c, i) => {
@@ -250,12 +255,11 @@ function clustersOfOtherStacks(projectDir: string, stackName: string, stack: Sta
 }
 
 /** `platform:tenantsDir` as the stack file writes it: a folder of this project, so a pull request shows every tenant file. */
-function tenantsDirOutside(projectDir: string, stackName: string): Problem[] {
-  const dir = readStackFile(projectDir, stackName).config?.tenantsDir;
+function tenantsDirOutside(projectDir: string, dir: unknown, file: string): Problem[] {
   if (typeof dir !== "string") return [];
   const relative = path.relative(projectDir, path.resolve(projectDir, dir));
   if (!path.isAbsolute(dir) && relative !== "" && !relative.startsWith("..")) return [];
-  return [{ file: stackFileName(stackName), field: `${CONFIG_NAMESPACE}:tenantsDir`, value: dir, message: "is not a folder inside this project; tenant files must be reviewed in this repository's pull requests, so use a relative path such as \"tenants\"" }];
+  return [{ file, field: `${CONFIG_NAMESPACE}:tenantsDir`, value: dir, message: "is not a folder inside this project; tenant files must be reviewed in this repository's pull requests, so use a relative path such as \"tenants\"" }];
 }
 
 /** Every stack of the project: the `<name>` of each `Pulumi.<name>.yaml`. */
@@ -268,8 +272,8 @@ export function stacksOf(projectDir: string): string[] {
 }
 
 /** The stages the project knows: the `platform:stage` of every stack file. */
-export function declaredStages(projectDir: string): string[] {
-  const stages = stacksOf(projectDir).map((s) => readStackFile(projectDir, s).config?.stage).filter((s): s is string => typeof s === "string");
+function stagesOf(stackFiles: StackFile[]): string[] {
+  const stages = stackFiles.map((f) => f.config?.stage).filter((s): s is string => typeof s === "string");
   return [...new Set(stages)].sort();
 }
 
