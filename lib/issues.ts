@@ -5,11 +5,9 @@ import type { Problem } from "./errors";
 /**
  * Turns zod issues into problems a person can act on: the field path, the value found there, and a
  * sentence saying what is wrong and what would be right. Zod's own wording ("Invalid input") is
- * replaced wherever the schema did not already give a message.
- */
-/**
- * Problems from zod's issues. `sources` (from the YAML file, see `ParsedYaml.sources`) holds how
- * numbers and booleans were written, so a hint quotes `1.30`, not the 1.3 YAML read.
+ * replaced wherever the schema did not already give a message. `sources` (from the YAML file, see
+ * `ParsedYaml.sources`) holds how numbers and booleans were written, so a hint quotes `1.30`, not
+ * the 1.3 YAML read.
  */
 export function problemsFromIssues(issues: z.core.$ZodIssue[], file: string, input: unknown, schema: z.ZodType, prefix: string[] = [], sources?: Map<string, string>): Problem[] {
   return issues.flatMap((issue) => problemsFromIssue(issue, file, input, schema, prefix, sources));

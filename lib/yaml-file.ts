@@ -136,10 +136,14 @@ function syntaxProblems(doc: ParsedDocument, text: string, file: string): Proble
 /** Explicit tags that only say what the value already is (`!!str 1.30`); any other tag is refused. */
 const PLAIN_TAGS = ["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`);
 
-/** Whether the document uses anchors or aliases, and how deep its collections nest (walked without recursion). */
 /** A node of the walk in `inspect`, with the field it is the value of and the entry above it. */
 interface WalkEntry { node: unknown; level: number; up?: WalkEntry; field?: string; isKey?: boolean }
 
+/**
+ * Walks the document once, without recursion: whether it uses anchors or aliases, how deep its
+ * collections nest, where it has `__proto__` keys and tags, and how its numbers and booleans were
+ * written where YAML reads them differently.
+ */
 function inspect(doc: ParsedDocument): { alias: boolean; depth: number; protoKeys: number[]; tags: { tag: string; offset: number }[]; sources: Map<string, string> } {
   let depth = 0;
   const protoKeys: number[] = [];
